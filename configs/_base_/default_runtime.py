@@ -1,0 +1,15 @@
+# Runtime shared by every config of the project.
+default_scope = 'mmseg'
+custom_imports = dict(imports=['mmdepth_dgr'], allow_failed_imports=False)
+env_cfg = dict(
+    cudnn_benchmark=True,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    # 'auto': nccl with CUDA, gloo on CPU (mmdepth_dgr.apis.dist_backend).
+    dist_cfg=dict(backend='auto'),
+)
+vis_backends = [dict(type='LocalVisBackend')]
+visualizer = dict(type='DepthLocalVisualizer', vis_backends=vis_backends, name='visualizer')
+log_processor = dict(by_epoch=False)
+log_level = 'INFO'
+load_from = None
+resume = False

@@ -1,0 +1,10 @@
+"""mmdepth-dgr: DGR neck, OT depth loss and depth toolbox for MMSegmentation 1.x.
+
+Importing this package registers every dataset, transform, metric, model and
+hook of the project into mmseg's registries, so configs only need
+``custom_imports=dict(imports=['mmdepth_dgr'], allow_failed_imports=False)``.
+"""
+from . import datasets, evaluation, models, visualization  # noqa: F401
+from .version import __version__, version_info
+
+__all__ = ['__version__', 'version_info']

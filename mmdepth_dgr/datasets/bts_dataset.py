@@ -1,0 +1,177 @@
+"""Base class for depth datasets described by BTS-format split files."""
+import os.path as osp
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from mmengine.dataset import BaseDataset
+from mmengine.logging import print_log
+
+from mmseg.registry import DATASETS
+
+
+def parse_split_line(line: str, ann_file: str, lineno: int,
+                     default_focal: Optional[float]) -> Optional[Tuple[str, Optional[str], float]]:
+    """Parse one line of a BTS split file.
+
+    BTS split files hold ``rgb_path depth_path focal`` per line. The community's
+    files also have two-column lines (``rgb_path depth_path``, KITTI benchmark
+    val) and one-column lines (``rgb_path``, KITTI benchmark test), and KITTI
+    Eigen test lines whose depth is ``None`` (no ground truth).
+
+    Args:
+        line (str): The raw line.
+        ann_file (str): Split file name, for error messages.
+        lineno (int): 1-based line number, for error messages.
+        default_focal (float, optional): Focal length used when the line has none.
+
+    Returns:
+        tuple | None: ``(rgb_path, depth_path or None, focal)`` with leading
+        slashes removed, or None for a blank line.
+
+    Raises:
+        ValueError: The line has more than three fields, or a focal that is not
+            a positive number, or no focal and no ``default_focal``.
+    """
+    fields = line.split()
+    if not fields:
+        return None
+    if len(fields) > 3:
+        raise ValueError(f'{ann_file}:{lineno}: expected "rgb_path [depth_path [focal]]" '
+                         f'(at most 3 fields), got {len(fields)} fields: {line.strip()!r}')
+    rgb = fields[0].lstrip('/')
+    depth = fields[1].lstrip('/') if len(fields) > 1 else None
+    if depth == 'None':
+        depth = None
+    if len(fields) == 3:
+        try:
+            focal = float(fields[2])
+        except ValueError:
+            raise ValueError(f'{ann_file}:{lineno}: focal length {fields[2]!r} is not a '
+                             f'number in line {line.strip()!r}') from None
+        if not focal > 0:
+            raise ValueError(f'{ann_file}:{lineno}: focal length must be positive, '
+                             f'got {fields[2]!r}')
+    elif default_focal is None:
+        raise ValueError(f'{ann_file}:{lineno}: line has no focal length and the dataset '
+                         f'has no default_focal: {line.strip()!r}')
+    else:
+        focal = float(default_focal)
+    return rgb, depth, focal
+
+
+@DATASETS.register_module()
+class BTSDepthDataset(BaseDataset):
+    """Monocular depth dataset read from a BTS-format split file.
+
+    Each line of ``ann_file`` is ``rgb_path depth_path focal``, paths relative to
+    ``data_root/data_prefix['img_path']`` and ``data_root/data_prefix['depth_map_path']``.
+    Lines whose depth is ``None`` (or missing) are kept, so every image can be
+    run through the model, but carry no ground truth: the metric skips them and
+    logs how many it skipped.
+
+    Every sample's metainfo holds ``focal``, ``depth_scale`` (PNG value per metre),
+    ``min_depth``/``max_depth`` and ``eval_crop`` (the crop the community uses
+    for this dataset), so they can be packed with ``PackSegInputs(meta_keys=...)``.
+
+    Args:
+        ann_file (str): Split file, relative to ``data_root`` unless absolute.
+        data_root (str): Dataset root.
+        data_prefix (dict): ``img_path`` and ``depth_map_path`` sub-folders.
+        depth_scale (float): PNG value per metre (NYU 1000, KITTI 256).
+        min_depth (float): Smallest valid depth in metres.
+        max_depth (float): Largest valid depth in metres.
+        default_focal (float, optional): Focal for lines without one.
+        eval_crop (str, optional): Evaluation crop name stored in the metainfo.
+        check_files (bool): Check at load time that every listed image and depth
+            file exists, and raise naming the first missing one. Set False to
+            parse split files without the data (lazy mode).
+        **kwargs: Passed to :class:`mmengine.dataset.BaseDataset`.
+    """
+
+    METAINFO: Dict = dict()
+
+    def __init__(self,
+                 ann_file: str,
+                 data_root: str = '',
+                 data_prefix: Optional[dict] = None,
+                 depth_scale: float = 1000.0,
+                 min_depth: float = 1e-3,
+                 max_depth: float = 10.0,
+                 default_focal: Optional[float] = None,
+                 eval_crop: Optional[str] = None,
+                 check_files: bool = True,
+                 **kwargs) -> None:
+        if not min_depth < max_depth:
+            raise ValueError(f'min_depth ({min_depth}) must be below max_depth ({max_depth})')
+        self.depth_scale = float(depth_scale)
+        self.min_depth = float(min_depth)
+        self.max_depth = float(max_depth)
+        self.default_focal = default_focal
+        self.eval_crop = eval_crop
+        self.check_files = check_files
+        data_prefix = {'img_path': '', 'depth_map_path': '', **(data_prefix or {})}
+        super().__init__(ann_file=ann_file, data_root=data_root,
+                         data_prefix=data_prefix, **kwargs)
+        self._metainfo.update(depth_scale=self.depth_scale, min_depth=self.min_depth,
+                              max_depth=self.max_depth, eval_crop=eval_crop)
+
+    def load_data_list(self) -> List[dict]:
+        """Parse the split file into data infos.
+
+        Returns:
+            list[dict]: One dict per line with ``img_path``, ``depth_map_path``
+            (None without ground truth), ``focal``, ``has_gt`` and the dataset
+            metainfo keys.
+
+        Raises:
+            FileNotFoundError: The split file, or (``check_files``) a listed file,
+                is missing.
+            ValueError: A line is malformed (file and line number in the message).
+        """
+        if not osp.isfile(self.ann_file):
+            raise FileNotFoundError(f'{type(self).__name__}: split file not found: '
+                                    f'{self.ann_file}')
+        img_dir = self.data_prefix.get('img_path', '')
+        depth_dir = self.data_prefix.get('depth_map_path', '')
+        data_list = []
+        with open(self.ann_file, encoding='utf-8') as f:
+            for lineno, line in enumerate(f, start=1):
+                parsed = parse_split_line(line, self.ann_file, lineno, self.default_focal)
+                if parsed is None:
+                    continue
+                rgb, depth, focal = parsed
+                info = dict(
+                    img_path=osp.join(img_dir, rgb),
+                    rel_img_path=rgb,
+                    depth_map_path=osp.join(depth_dir, depth) if depth else None,
+                    has_gt=depth is not None,
+                    focal=focal,
+                    depth_scale=self.depth_scale,
+                    min_depth=self.min_depth,
+                    max_depth=self.max_depth,
+                    eval_crop=self.eval_crop,
+                    split_line=f'{osp.basename(self.ann_file)}:{lineno}',
+                    seg_fields=[],
+                    reduce_zero_label=False)
+                if self.check_files:
+                    self._check_exists(info)
+                data_list.append(info)
+        if not data_list:
+            raise ValueError(f'{type(self).__name__}: split file {self.ann_file} has no samples')
+        self._log_missing_gt(data_list)
+        return data_list
+
+    @staticmethod
+    def _check_exists(info: dict) -> None:
+        """Raise FileNotFoundError naming the split line and the missing file."""
+        for key in ('img_path', 'depth_map_path'):
+            path = info[key]
+            if path is not None and not osp.isfile(path):
+                raise FileNotFoundError(f'{info["split_line"]}: {key} file not found: {path}')
+
+    def _log_missing_gt(self, data_list: Sequence[dict]) -> None:
+        """Log how many samples have no ground truth (kept for inference only)."""
+        n_missing = sum(not info['has_gt'] for info in data_list)
+        if n_missing:
+            print_log(f'{type(self).__name__}: {n_missing} of {len(data_list)} lines of '
+                      f'{self.ann_file} have no depth ground truth (None); they are kept '
+                      'for inference and excluded from evaluation.', logger='current')

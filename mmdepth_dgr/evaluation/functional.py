@@ -1,0 +1,170 @@
+"""Pure functions for depth evaluation with the BTS / Monocular-Depth-Estimation-Toolbox conventions."""
+from typing import Dict, Optional, Tuple
+
+import numpy as np
+
+#: The nine standard numbers, in the order the community prints them.
+DEPTH_METRICS = ('d1', 'd2', 'd3', 'abs_rel', 'sq_rel', 'rmse', 'rmse_log', 'log10', 'silog')
+
+#: Evaluation crops. ``garg`` and ``eigen`` are fractions of the (un-KB-cropped)
+#: ground-truth size, as (top, bottom, left, right); ``nyu`` is the Eigen crop
+#: rows 45:471, cols 41:601 of the 480x640 NYU frame, scaled for other sizes.
+EVAL_CROPS = {
+    'garg': (0.40810811, 0.99189189, 0.03594771, 0.96405229),
+    'eigen': (0.3324324, 0.91351351, 0.0359477, 0.96405229),
+    'nyu': (45 / 480, 471 / 480, 41 / 640, 601 / 640),
+}
+
+
+def eval_crop_mask(shape: Tuple[int, int], crop: Optional[str],
+                   uncropped_shape: Optional[Tuple[int, int]] = None,
+                   offset: Tuple[int, int] = (0, 0)) -> np.ndarray:
+    """Boolean mask of the evaluation crop.
+
+    ``garg`` and ``eigen`` follow BTS: ``mask[int(t*H):int(b*H), int(l*W):int(r*W)]``
+    with ``H, W`` the ground-truth size before any KB crop. ``nyu`` is exactly
+    ``[45:471, 41:601]`` at 480x640 and scales proportionally (rounded) for other
+    sizes, e.g. the synthetic data.
+
+    Args:
+        shape (tuple[int, int]): Shape (H, W) of the map the mask is for.
+        crop (str, optional): ``'garg'``, ``'eigen'``, ``'nyu'`` or None (no crop).
+        uncropped_shape (tuple[int, int], optional): Full frame size when the map
+            is a KB crop of it; defaults to ``shape``.
+        offset (tuple[int, int]): (top, left) of the map inside the full frame.
+
+    Returns:
+        np.ndarray: bool array of ``shape``.
+
+    Raises:
+        ValueError: Unknown crop name.
+    """
+    if crop is None:
+        return np.ones(shape, dtype=bool)
+    if crop not in EVAL_CROPS:
+        raise ValueError(f'unknown evaluation crop {crop!r}; choose one of '
+                         f'{sorted(EVAL_CROPS)} or None')
+    full_h, full_w = uncropped_shape if uncropped_shape is not None else shape
+    t, b, l, r = EVAL_CROPS[crop]
+    if crop == 'nyu':
+        rows = (round(t * full_h), round(b * full_h))
+        cols = (round(l * full_w), round(r * full_w))
+    else:
+        rows = (int(t * full_h), int(b * full_h))
+        cols = (int(l * full_w), int(r * full_w))
+    full = np.zeros((full_h, full_w), dtype=bool)
+    full[rows[0]:rows[1], cols[0]:cols[1]] = True
+    top, left = offset
+    mask = full[top:top + shape[0], left:left + shape[1]]
+    if mask.shape != tuple(shape):
+        raise ValueError(f'map of shape {tuple(shape)} at offset {offset} does not fit in '
+                         f'the uncropped frame {(full_h, full_w)}')
+    return mask
+
+
+def clip_prediction(pred: np.ndarray, min_depth: float, max_depth: float) -> np.ndarray:
+    """Clamp a prediction to the evaluation range as BTS does (inf -> max, nan -> min).
+
+    Args:
+        pred (np.ndarray): Predicted depth.
+        min_depth (float): Lower evaluation cap.
+        max_depth (float): Upper evaluation cap.
+
+    Returns:
+        np.ndarray: float64 copy of ``pred`` within ``[min_depth, max_depth]``.
+    """
+    pred = np.array(pred, dtype=np.float64)
+    pred[np.isinf(pred)] = max_depth
+    pred[np.isnan(pred)] = min_depth
+    return np.clip(pred, min_depth, max_depth)
+
+
+def compute_depth_metrics(gt: np.ndarray, pred: np.ndarray) -> Dict[str, float]:
+    """The nine standard depth metrics of one image (BTS ``compute_errors``).
+
+    With ``t = max(gt/pred, pred/gt)`` and ``e = ln pred - ln gt``:
+    ``d_k = mean(t < 1.25**k)``, ``abs_rel = mean(|gt - pred| / gt)``,
+    ``sq_rel = mean((gt - pred)**2 / gt)``, ``rmse = sqrt(mean((gt - pred)**2))``,
+    ``rmse_log = sqrt(mean(e**2))``, ``log10 = mean(|log10 gt - log10 pred|)``,
+    ``silog = 100 * sqrt(mean(e**2) - mean(e)**2)``.
+
+    Args:
+        gt (np.ndarray): Valid ground-truth depths (positive), any shape.
+        pred (np.ndarray): Predictions at the same pixels (positive).
+
+    Returns:
+        dict[str, float]: The values keyed by :data:`DEPTH_METRICS`.
+
+    Raises:
+        ValueError: Shapes differ, no pixel is given, or a value is not positive.
+    """
+    gt = np.asarray(gt, dtype=np.float64).ravel()
+    pred = np.asarray(pred, dtype=np.float64).ravel()
+    if gt.shape != pred.shape:
+        raise ValueError(f'gt and pred sizes differ: {gt.shape} vs {pred.shape}')
+    if gt.size == 0:
+        raise ValueError('no valid pixel to evaluate')
+    if not (np.all(gt > 0) and np.all(pred > 0)):
+        raise ValueError('depth metrics need positive gt and pred (clip predictions first)')
+    thresh = np.maximum(gt / pred, pred / gt)
+    diff = gt - pred
+    err_log = np.log(pred) - np.log(gt)
+    return dict(
+        d1=float(np.mean(thresh < 1.25)),
+        d2=float(np.mean(thresh < 1.25**2)),
+        d3=float(np.mean(thresh < 1.25**3)),
+        abs_rel=float(np.mean(np.abs(diff) / gt)),
+        sq_rel=float(np.mean(diff**2 / gt)),
+        rmse=float(np.sqrt(np.mean(diff**2))),
+        rmse_log=float(np.sqrt(np.mean(err_log**2))),
+        log10=float(np.mean(np.abs(np.log10(gt) - np.log10(pred)))),
+        silog=float(100.0 * np.sqrt(max(np.mean(err_log**2) - np.mean(err_log)**2, 0.0))),
+    )
+
+
+def evaluate_depth(gt: np.ndarray, pred: np.ndarray, min_depth: float, max_depth: float,
+                   crop: Optional[str] = None, median_scaling: bool = False,
+                   uncropped_shape: Optional[Tuple[int, int]] = None,
+                   offset: Tuple[int, int] = (0, 0)) -> Optional[Dict[str, float]]:
+    """Evaluate one prediction against its ground truth, BTS style.
+
+    Valid pixels: ``min_depth < gt < max_depth`` inside the crop. With
+    ``median_scaling`` the prediction is first multiplied by
+    ``median(gt) / median(pred)`` over the valid pixels (Monodepth2 convention).
+    The prediction is then clamped to ``[min_depth, max_depth]``.
+
+    Args:
+        gt (np.ndarray): (H, W) ground truth, 0 where unknown.
+        pred (np.ndarray): (H, W) prediction.
+        min_depth (float): ``min_depth_eval``.
+        max_depth (float): ``max_depth_eval``.
+        crop (str, optional): See :func:`eval_crop_mask`.
+        median_scaling (bool): Median-scale the prediction first.
+        uncropped_shape (tuple[int, int], optional): Full frame size for KB crops.
+        offset (tuple[int, int]): (top, left) of a KB crop.
+
+    Returns:
+        dict | None: Metrics plus ``n_valid``, or None when no pixel is valid.
+
+    Raises:
+        ValueError: ``gt`` and ``pred`` have different shapes.
+    """
+    gt = np.asarray(gt, dtype=np.float64)
+    pred = np.asarray(pred, dtype=np.float64)
+    if gt.shape != pred.shape:
+        raise ValueError(f'prediction shape {pred.shape} differs from ground truth {gt.shape}')
+    valid = (gt > min_depth) & (gt < max_depth)
+    valid &= eval_crop_mask(gt.shape, crop, uncropped_shape, offset)
+    if not valid.any():
+        return None
+    pred = pred[valid]
+    gt = gt[valid]
+    if median_scaling:
+        finite = np.isfinite(pred)
+        med_pred = np.median(pred[finite]) if finite.any() else 0.0
+        if med_pred > 0:
+            pred = pred * (np.median(gt) / med_pred)
+    pred = clip_prediction(pred, min_depth, max_depth)
+    metrics = compute_depth_metrics(gt, pred)
+    metrics['n_valid'] = int(valid.sum())
+    return metrics

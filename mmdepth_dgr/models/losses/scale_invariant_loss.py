@@ -1,0 +1,92 @@
+"""Scale-invariant logarithmic depth loss of Eigen et al. (paper Eq. 23)."""
+from typing import Optional
+
+import torch
+import torch.nn as nn
+from mmseg.registry import MODELS
+from torch import Tensor
+
+from .utils import masked_mean, prepare_depth_inputs, reduce_per_sample
+
+
+# Not mmseg's ``SiLogLoss``: that loss always takes the square root, so its
+# gradient is NaN for a sample with an empty mask or zero log-error variance
+# (d sqrt(x)/dx at x = 0), and it hard-codes lamb = 0.5 with a mask of
+# ``target > eps`` only (no user mask, no NaN/inf targets). Eq. 23 itself has
+# no square root.
+@MODELS.register_module()
+class ScaleInvariantLoss(nn.Module):
+    """Scale-invariant log loss of Eigen et al. (NeurIPS'14), Eq. 23.
+
+    With ``d_i = ln p_i - ln g_i`` over the ``n`` valid pixels of a sample::
+
+        L = 1/n * sum_i d_i^2 - lamb / n^2 * (sum_i d_i)^2
+
+    ``lamb = 0.5`` is Eq. 23 (whose printed second term lost the brackets:
+    it is the squared sum of ``d_i``). The result is multiplied by ``scale``.
+    With ``use_sqrt=True, lamb=0.85, scale=10`` this is the "SILog" loss of
+    BTS/AdaBins, ``10 * sqrt(mean(d^2) - 0.85 * mean(d)^2)``; the argument of
+    the square root is clamped at ``eps`` so the gradient stays finite. The
+    per-sample values are averaged over samples with at least one valid pixel.
+
+    Args:
+        lamb (float): Weight of the squared mean log error (0 gives the plain
+            squared log error, 1 full scale invariance). Defaults to 0.5.
+        use_sqrt (bool): Take the square root of the per-sample value.
+            Defaults to False.
+        scale (float): Multiplier of the per-sample value (after the square
+            root if any). Defaults to 1.0.
+        eps (float): Lower clamp of predictions and targets before the log,
+            and of the square-root argument. Defaults to 1e-6.
+        loss_weight (float): Multiplier of the loss. Defaults to 1.0.
+        loss_name (str): Name of the loss item. Defaults to 'loss_si'.
+    """
+
+    def __init__(self,
+                 lamb: float = 0.5,
+                 use_sqrt: bool = False,
+                 scale: float = 1.0,
+                 eps: float = 1e-6,
+                 loss_weight: float = 1.0,
+                 loss_name: str = 'loss_si') -> None:
+        super().__init__()
+        self.lamb = lamb
+        self.use_sqrt = use_sqrt
+        self.scale = scale
+        self.eps = eps
+        self.loss_weight = loss_weight
+        self._loss_name = loss_name
+
+    def forward(self,
+                pred: Tensor,
+                target: Tensor,
+                valid_mask: Optional[Tensor] = None,
+                **kwargs) -> Tensor:
+        """Compute the loss.
+
+        Args:
+            pred (Tensor): Predicted depth in metres, ``(B, 1, H, W)`` or
+                ``(B, H, W)``; clamped at ``eps`` before the log.
+            target (Tensor): Ground-truth depth of the same shape; may hold
+                0/NaN/inf at invalid pixels.
+            valid_mask (Tensor, optional): Boolean mask of the same shape.
+                Defaults to None (``target > 0`` and finite).
+            **kwargs: Ignored (accepted for interface compatibility).
+
+        Returns:
+            Tensor: Scalar loss (float32, or float64 for float64 inputs).
+        """
+        pred, target, mask = prepare_depth_inputs(pred, target, valid_mask)
+        log_diff = torch.log(pred.clamp(min=self.eps)) - torch.log(target.clamp(min=self.eps))
+        mean_sq = masked_mean(log_diff.pow(2), mask)
+        mean = masked_mean(log_diff, mask)
+        per_sample = mean_sq - self.lamb * mean.pow(2)
+        if self.use_sqrt:
+            per_sample = torch.sqrt(per_sample.clamp(min=self.eps))
+        per_sample = self.scale * per_sample
+        return self.loss_weight * reduce_per_sample(per_sample, mask)
+
+    @property
+    def loss_name(self) -> str:
+        """str: Name of the loss item (``loss_`` prefix = back-propagated)."""
+        return self._loss_name

@@ -1,0 +1,1 @@
+"""Segmentors (mmseg's ``DepthEstimator`` is used as is)."""

@@ -1,0 +1,41 @@
+"""Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [--show-dir DIR] [--out DIR]``."""
+import argparse
+
+from mmengine.config import DictAction
+
+from mmdepth_dgr.apis import dump_metrics, test
+
+
+def parse_args() -> argparse.Namespace:
+    """Command line, the same as mmsegmentation's tools/test.py."""
+    parser = argparse.ArgumentParser(description='Test (and evaluate) a depth estimator')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='the dir to save logs and metrics')
+    parser.add_argument('--out', help='dir for 16-bit PNG predictions and per-image metrics CSV')
+    parser.add_argument('--metrics-out', help='also write the metrics to this JSON file')
+    parser.add_argument('--show', action='store_true', help='show prediction pictures')
+    parser.add_argument('--show-dir', help='dir to save RGB | GT | prediction | error pictures')
+    parser.add_argument('--vis-interval', type=int, default=None,
+                        help='draw every N-th test image (default: the hook interval)')
+    parser.add_argument('--wait-time', type=float, default=2, help='the interval of show (s)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override settings in the config, key=value')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    return parser.parse_args()
+
+
+def main() -> None:
+    """Entry point."""
+    args = parse_args()
+    metrics = test(args.config, args.checkpoint, work_dir=args.work_dir, show_dir=args.show_dir,
+         show=args.show, wait_time=args.wait_time, out=args.out, cfg_options=args.cfg_options,
+         launcher=args.launcher, vis_interval=args.vis_interval)
+    if args.metrics_out:
+        dump_metrics(metrics, args.metrics_out)
+
+
+if __name__ == '__main__':
+    main()

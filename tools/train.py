@@ -1,0 +1,34 @@
+"""Train a depth model: ``python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]]``."""
+import argparse
+
+from mmengine.config import DictAction
+
+from mmdepth_dgr.apis import train
+
+
+def parse_args() -> argparse.Namespace:
+    """Command line, the same as mmsegmentation's tools/train.py."""
+    parser = argparse.ArgumentParser(description='Train a depth estimator')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument('--resume', nargs='?', const='auto', default=None,
+                        help='resume from the latest checkpoint in the work dir, or from '
+                        'the checkpoint given')
+    parser.add_argument('--amp', action='store_true', help='enable automatic mixed precision')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override settings in the config, key=value')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    return parser.parse_args()
+
+
+def main() -> None:
+    """Entry point."""
+    args = parse_args()
+    train(args.config, work_dir=args.work_dir, resume=args.resume, amp=args.amp,
+          cfg_options=args.cfg_options, launcher=args.launcher)
+
+
+if __name__ == '__main__':
+    main()

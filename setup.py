@@ -19,12 +19,21 @@ def read_requirements(name: str) -> list:
         return [line.strip() for line in f if line.strip() and not line.startswith('#')]
 
 
+def read_readme() -> str:
+    """The README, as the long description."""
+    path = osp.join(osp.dirname(__file__), 'README.md')
+    if not osp.exists(path):
+        return ''
+    with open(path, encoding='utf-8') as f:
+        return f.read()
+
+
 setup(
     name='mmdepth_dgr',
     version=read_version(),
     description='Depth Gradient Refinement and Optimal Transport Depth Loss for '
     'monocular depth estimation, as an MMSegmentation 1.x plugin',
-    long_description=open('README.md', encoding='utf-8').read() if osp.exists('README.md') else '',
+    long_description=read_readme(),
     long_description_content_type='text/markdown',
     packages=find_packages(include=['mmdepth_dgr', 'mmdepth_dgr.*']),
     python_requires='>=3.11',

@@ -7,8 +7,13 @@ import pytest
 import torch
 from mmseg.evaluation.metrics import DepthMetric
 
-from mmdepth_dgr.evaluation import (DEPTH_METRICS, DepthEvalMetric, compute_depth_metrics,
-                                    eval_crop_mask, evaluate_depth)
+from mmdepth_dgr.evaluation import (
+    DEPTH_METRICS,
+    DepthEvalMetric,
+    compute_depth_metrics,
+    eval_crop_mask,
+    evaluate_depth,
+)
 
 
 def _sample(pred, gt=None, **meta):

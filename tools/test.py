@@ -1,4 +1,4 @@
-"""Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [--show-dir DIR] [--out DIR]``."""
+"""Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [--show-dir DIR]``."""
 import argparse
 
 from mmengine.config import DictAction

@@ -4,7 +4,6 @@ from typing import Dict
 import numpy as np
 from mmengine.config import Config
 from mmengine.logging import print_log
-
 from mmseg.registry import DATASETS, METRICS
 
 

@@ -4,7 +4,6 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
-
 from mmseg.registry import DATASETS
 
 

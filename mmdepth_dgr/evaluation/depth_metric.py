@@ -9,9 +9,8 @@ import numpy as np
 from mmengine.dist import is_main_process
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
-from prettytable import PrettyTable
-
 from mmseg.registry import METRICS
+from prettytable import PrettyTable
 
 from .functional import DEPTH_METRICS, EVAL_CROPS, evaluate_depth
 

@@ -1,4 +1,4 @@
-"""Pure functions for depth evaluation with the BTS / Monocular-Depth-Estimation-Toolbox conventions."""
+"""Pure functions for depth evaluation, BTS / Monocular-Depth-Estimation-Toolbox conventions."""
 from typing import Dict, Optional, Tuple
 
 import numpy as np
@@ -45,13 +45,10 @@ def eval_crop_mask(shape: Tuple[int, int], crop: Optional[str],
         raise ValueError(f'unknown evaluation crop {crop!r}; choose one of '
                          f'{sorted(EVAL_CROPS)} or None')
     full_h, full_w = uncropped_shape if uncropped_shape is not None else shape
-    t, b, l, r = EVAL_CROPS[crop]
-    if crop == 'nyu':
-        rows = (round(t * full_h), round(b * full_h))
-        cols = (round(l * full_w), round(r * full_w))
-    else:
-        rows = (int(t * full_h), int(b * full_h))
-        cols = (int(l * full_w), int(r * full_w))
+    top_f, bottom_f, left_f, right_f = EVAL_CROPS[crop]
+    to_index = round if crop == 'nyu' else int
+    rows = (to_index(top_f * full_h), to_index(bottom_f * full_h))
+    cols = (to_index(left_f * full_w), to_index(right_f * full_w))
     full = np.zeros((full_h, full_w), dtype=bool)
     full[rows[0]:rows[1], cols[0]:cols[1]] = True
     top, left = offset

@@ -6,7 +6,6 @@ import mmcv
 import numpy as np
 from mmengine.dist import master_only
 from mmengine.visualization import Visualizer
-
 from mmseg.registry import VISUALIZERS
 
 _COLORMAPS = {'magma': cv2.COLORMAP_MAGMA, 'turbo': cv2.COLORMAP_TURBO,

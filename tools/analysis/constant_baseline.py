@@ -9,8 +9,7 @@ import sys
 from mmengine.config import DictAction
 from mmengine.logging import MMLogger
 
-from mmdepth_dgr.apis import (compare_with_constant, evaluate_constant, load_config,
-                              mean_train_depth)
+from mmdepth_dgr.apis import compare_with_constant, evaluate_constant, load_config, mean_train_depth
 
 
 def parse_args() -> argparse.Namespace:

@@ -5,12 +5,11 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from torch import Tensor
-
 from mmseg.models.builder import build_loss
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.models.utils import resize
 from mmseg.utils import ConfigType, SampleList
+from torch import Tensor
 
 
 def depth_activation(x: Tensor, kind: str, min_depth: float, max_depth: float) -> Tensor:
@@ -162,7 +161,7 @@ class DepthBaseHead(BaseDecodeHead):
         mask = self.valid_mask(gt)
         gt_zeroed = torch.where(mask, gt, torch.zeros_like(gt))
         losses: Dict[str, Tensor] = {}
-        for loss_fn, takes_mask in zip(self.loss_decode, self._takes_mask):
+        for loss_fn, takes_mask in zip(self.loss_decode, self._takes_mask, strict=True):
             value = loss_fn(pred, gt_zeroed, valid_mask=mask) if takes_mask else loss_fn(
                 pred, gt_zeroed)
             name = loss_fn.loss_name

@@ -3,10 +3,9 @@ from typing import List, Optional, Sequence, Tuple
 
 import torch.nn as nn
 from mmcv.cnn import ConvModule
-from torch import Tensor
-
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
+from torch import Tensor
 
 from .depth_base_head import DepthBaseHead
 
@@ -19,8 +18,8 @@ class MultiScaleDepthHead(DepthBaseHead):
     fused top-down (FPN style: upsample the coarser map and add), smoothed by a
     3x3 ConvModule, upsampled ``num_upsample`` times by 2 with a 3x3 ConvModule
     after each step that halves the width (at least 16 channels, so the
-    full-resolution convolutions stay cheap), and mapped to depth by :meth:`DepthBaseHead.depth_pred`.
-    It works on SegFormer (MiT), Swin and ResNet features alike.
+    full-resolution convolutions stay cheap), and mapped to depth by
+    :meth:`DepthBaseHead.depth_pred`. It works on SegFormer (MiT), Swin and ResNet features alike.
 
     Args:
         in_channels (Sequence[int]): Channels of the selected levels, fine to coarse.
@@ -54,7 +53,7 @@ class MultiScaleDepthHead(DepthBaseHead):
         self.fuse_conv = ConvModule(channels, channels, 3, padding=1, **conv)
         self.up_convs = nn.ModuleList(
             ConvModule(c_in, c_out, 3, padding=1, **conv)
-            for c_in, c_out in zip(widths[:-1], widths[1:]))
+            for c_in, c_out in zip(widths[:-1], widths[1:], strict=True))
 
     def fuse(self, feats: List[Tensor]) -> Tensor:
         """Top-down fusion of the projected levels.
@@ -65,7 +64,7 @@ class MultiScaleDepthHead(DepthBaseHead):
         Returns:
             Tensor: (B, channels, H0, W0) at the finest selected level.
         """
-        laterals = [conv(x) for conv, x in zip(self.lateral_convs, feats)]
+        laterals = [conv(x) for conv, x in zip(self.lateral_convs, feats, strict=True)]
         fused = laterals[-1]
         for lateral in reversed(laterals[:-1]):
             fused = lateral + resize(fused, size=lateral.shape[2:], mode='bilinear',

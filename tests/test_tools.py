@@ -1,0 +1,103 @@
+"""End to end through the user-facing tools: 2-process gloo dist_train.sh, test.py, resume."""
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mmdepth_dgr.datasets.synthetic import generate_nyu
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIG = REPO / 'configs' / 'synthetic' / 'segformer-depth_mit-b0_2xb4-1200it_synthetic-nyu.py'
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope='module')
+def data_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp('synthetic_nyu')
+    generate_nyu(root, num_train=8, num_test=4, height=48, width=64, seed=0)
+    return root
+
+
+def _options(data_root: Path, max_iters: int) -> list:
+    return [
+        '--cfg-options',
+        f'train_dataloader.dataset.data_root={data_root}',
+        f'test_dataloader.dataset.data_root={data_root}',
+        f'val_dataloader.dataset.data_root={data_root}',
+        'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
+        'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False',
+        'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False',
+        'train_dataloader.batch_size=2',
+        f'train_cfg.max_iters={max_iters}', f'train_cfg.val_interval={max_iters}',
+        'default_hooks.checkpoint.interval=2', 'default_hooks.logger.interval=1',
+    ]
+
+
+def _run(cmd: list, **env) -> subprocess.CompletedProcess:
+    full_env = dict(os.environ, PYTHONPATH=str(REPO), **env)
+    proc = subprocess.run(cmd, cwd=REPO, env=full_env, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+    return proc
+
+
+def test_dist_train_then_test(tmp_path, data_root):
+    work = tmp_path / 'work'
+    proc = _run(['bash', 'tools/dist_train.sh', str(CONFIG), '2', '--work-dir', str(work),
+                 *_options(data_root, 4)], PYTHON=sys.executable, PORT=str(_free_port()))
+    log = proc.stdout + proc.stderr
+    assert 'Distributed training: True' in log
+    assert (work / 'iter_4.pth').exists()
+    assert 'Depth metrics over 4 images' in log  # validation at the end of training
+
+    out = tmp_path / 'test'
+    proc = _run([sys.executable, 'tools/test.py', str(CONFIG), str(work / 'iter_4.pth'),
+                 '--work-dir', str(out), '--show-dir', str(out / 'vis'), '--vis-interval', '1',
+                 '--out', str(out / 'pred'), '--metrics-out', str(out / 'metrics.json'),
+                 *_options(data_root, 4)])
+    metrics = json.loads((out / 'metrics.json').read_text())
+    assert {'abs_rel', 'rmse', 'd1', 'silog'} <= set(metrics)
+    assert len(list((out / 'pred').glob('*.png'))) == 4
+    assert (out / 'pred' / 'per_image_metrics.csv').exists()
+    assert len(list((out / 'vis').rglob('*.png'))) == 4
+    assert 'abs_rel' in proc.stdout + proc.stderr
+
+
+def test_resume_from_checkpoint(tmp_path, data_root):
+    """Resuming works under torch >= 2.6, where torch.load defaults to weights_only=True."""
+    work = tmp_path / 'work'
+    _run([sys.executable, 'tools/train.py', str(CONFIG), '--work-dir', str(work),
+          *_options(data_root, 2)])
+    assert (work / 'iter_2.pth').exists()
+    # explicit checkpoint path into another work dir
+    proc = _run([sys.executable, 'tools/train.py', str(CONFIG), '--work-dir', str(tmp_path / 'w2'),
+                 '--resume', str(work / 'iter_2.pth'), *_options(data_root, 3)])
+    assert 'resumed epoch: 0, iter: 2' in proc.stdout + proc.stderr
+    # latest checkpoint of the work dir
+    proc = _run([sys.executable, 'tools/train.py', str(CONFIG), '--work-dir', str(work),
+                 '--resume', *_options(data_root, 4)])
+    log = proc.stdout + proc.stderr
+    assert 'resumed epoch: 0, iter: 2' in log
+    assert 'Iter(train) [3/4]' in log and 'Iter(train) [1/4]' not in log
+    assert (work / 'iter_4.pth').exists()
+
+
+def test_missing_checkpoint_and_config_are_named(tmp_path):
+    proc = subprocess.run([sys.executable, 'tools/test.py', str(CONFIG), 'nope.pth'], cwd=REPO,
+                          capture_output=True, text=True, env=dict(os.environ,
+                                                                   PYTHONPATH=str(REPO)))
+    assert proc.returncode != 0 and 'checkpoint not found: nope.pth' in proc.stderr
+    proc = subprocess.run([sys.executable, 'tools/train.py', 'configs/nope.py'], cwd=REPO,
+                          capture_output=True, text=True, env=dict(os.environ,
+                                                                   PYTHONPATH=str(REPO)))
+    assert proc.returncode != 0 and 'config file not found: configs/nope.py' in proc.stderr

@@ -128,6 +128,11 @@ def test_missing_image_at_load_time_names_file(tmp_path):
     (tmp_path / 'img' / lines[0].split()[0]).unlink()
     with pytest.raises(FileNotFoundError, match=lines[0].split()[0]):
         ds[0]
+    image = tmp_path / 'img' / lines[1].split()[0]
+    image.write_bytes(b'not a jpeg')
+    with pytest.raises(AssertionError, match='failed to load image: .*' + lines[1].split()[0]):
+        ds[1]
+    cv2.imwrite(str(image), np.zeros((24, 32, 3), np.uint8))
     depth = tmp_path / 'depth' / lines[1].split()[1]
     depth.write_bytes(b'not a png at all')
     with pytest.raises(ValueError, match='corrupt or unreadable depth PNG: .*'

@@ -4,14 +4,16 @@ from typing import Dict
 import numpy as np
 from mmengine.config import Config
 from mmengine.logging import print_log
+from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS, METRICS
 
 
 def _build_dataset(cfg: Config, key: str):
-    """Build the dataset of ``cfg[key].dataset`` with only the loading transforms."""
+    """Build the dataset of ``cfg[key].dataset`` with only the loading (and KB crop) steps."""
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
     dataset_cfg = cfg[key].dataset.copy()
     dataset_cfg.pipeline = [t for t in dataset_cfg.pipeline if t['type'] in (
-        'LoadDepthMap', 'LoadDepthAnnotation', 'KBCrop', 'PackSegInputs')]
+        'LoadImageFromFile', 'LoadDepthMap', 'LoadDepthAnnotation', 'KBCrop', 'PackSegInputs')]
     return DATASETS.build(dataset_cfg)
 
 

@@ -10,8 +10,13 @@ from mmengine.config import Config
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
-from mmdepth_dgr.apis import (compare_with_constant, dist_backend, evaluate_constant,
-                              mean_train_depth, prepare_runtime)
+from mmdepth_dgr.apis import (
+    compare_with_constant,
+    dist_backend,
+    evaluate_constant,
+    mean_train_depth,
+    prepare_runtime,
+)
 from mmdepth_dgr.datasets.synthetic import generate_nyu
 from mmdepth_dgr.utils import strip_pretrained, sync_bn_to_bn
 from mmdepth_dgr.visualization import DepthLocalVisualizer, colorize_depth, depth_panels

@@ -101,3 +101,39 @@ def test_missing_checkpoint_and_config_are_named(tmp_path):
                           capture_output=True, text=True, env=dict(os.environ,
                                                                    PYTHONPATH=str(REPO)))
     assert proc.returncode != 0 and 'config file not found: configs/nope.py' in proc.stderr
+
+
+def _recorder(tmp_path, name: str) -> Path:
+    """An executable that writes its arguments, one per line, to ``<tmp_path>/<name>.args``."""
+    exe = tmp_path / 'bin' / name
+    exe.parent.mkdir(exist_ok=True)
+    exe.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {tmp_path}/{name}.args\n')
+    exe.chmod(0o755)
+    return exe
+
+
+def test_launch_scripts_compose_commands(tmp_path):
+    """dist_test.sh goes through torchrun; slurm_*.sh through srun, mmseg's argument order."""
+    fake_python = _recorder(tmp_path, 'python')
+    _run(['bash', 'tools/dist_test.sh', 'cfg.py', 'ckpt.pth', '3', '--out', 'o'],
+         PYTHON=str(fake_python), NNODES='2', NODE_RANK='1', MASTER_ADDR='10.0.0.1',
+         PORT='1234')
+    args = (tmp_path / 'python.args').read_text().split('\n')
+    assert args[:8] == ['-m', 'torch.distributed.run', '--nnodes=2', '--node_rank=1',
+                        '--master_addr=10.0.0.1', '--nproc_per_node=3', '--master_port=1234',
+                        'tools/test.py']
+    assert args[8:13] == ['cfg.py', 'ckpt.pth', '--out', 'o', '--launcher']
+    _recorder(tmp_path, 'srun')
+    path = f'{tmp_path / "bin"}:{os.environ["PATH"]}'
+    _run(['bash', 'tools/slurm_train.sh', 'gpu', 'job', 'cfg.py', 'wd', '--amp'], PATH=path,
+         GPUS='8', PYTHON='py')
+    args = (tmp_path / 'srun.args').read_text().split('\n')
+    assert args[:4] == ['-p', 'gpu', '--job-name=job', '--gres=gpu:4'] and '--ntasks=8' in args
+    tail = args[args.index('py'):]
+    assert tail[:7] == ['py', '-u', 'tools/train.py', 'cfg.py', '--work-dir=wd', '--amp',
+                        '--launcher=slurm']
+    _run(['bash', 'tools/slurm_test.sh', 'gpu', 'job', 'cfg.py', 'c.pth'], PATH=path,
+         PYTHON='py')
+    args = (tmp_path / 'srun.args').read_text().split('\n')
+    assert args[args.index('py'):][:6] == ['py', '-u', 'tools/test.py', 'cfg.py', 'c.pth',
+                                           '--launcher=slurm']

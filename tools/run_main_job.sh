@@ -11,15 +11,15 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 bash tools/setup_env.sh
 PY="$ROOT/.venv/bin/python"
-CONFIG=configs/synthetic/segformer-depth_mit-b0_2xb4-1200it_synthetic-nyu.py
+CONFIG=configs/synthetic/segformer-depth_mit-b0_2xb4-2k_synthetic-nyu.py
 WORK=work_dirs/main_job
 DATA=data/synthetic_nyu
 NPROC=${NPROC:-2}
 START=$(date +%s)
 
 rm -rf "$WORK" "$DATA"
-"$PY" tools/dataset_converters/make_synthetic.py nyu --out "$DATA" --num-train 400 \
-  --num-test 64 --height 120 --width 160 --seed 0
+"$PY" tools/dataset_converters/make_synthetic.py nyu --out "$DATA" --num-train 800 \
+  --num-test 64 --num-scenes 200 --height 96 --width 128 --seed 0
 PYTHON="$PY" PORT=${PORT:-29511} bash tools/dist_train.sh "$CONFIG" "$NPROC" --work-dir "$WORK"
 CKPT="$WORK/$(cat "$WORK/last_checkpoint" | xargs basename)"
 "$PY" tools/test.py "$CONFIG" "$CKPT" --work-dir "$WORK/test" --show-dir "$WORK/test/vis" \

@@ -1,25 +1,5 @@
 #!/usr/bin/env bash
-# Slurm training: tools/slurm_train.sh PARTITION JOB_NAME CONFIG [WORK_DIR] [train.py args]
+# Slurm training: tools/slurm_train.sh PARTITION JOB_NAME CONFIG WORK_DIR [train.py args]
 # GPUS (total), GPUS_PER_NODE, CPUS_PER_TASK and SRUN_ARGS come from the environment.
-set -x
-PARTITION=$1
-JOB_NAME=$2
-CONFIG=$3
-WORK_DIR=$4
-GPUS=${GPUS:-4}
-GPUS_PER_NODE=${GPUS_PER_NODE:-4}
-CPUS_PER_TASK=${CPUS_PER_TASK:-5}
-SRUN_ARGS=${SRUN_ARGS:-""}
-PYTHON=${PYTHON:-python}
-
-PYTHONPATH="$(dirname "$0")/..":${PYTHONPATH:-} \
-srun -p "${PARTITION}" \
-    --job-name="${JOB_NAME}" \
-    --gres=gpu:"${GPUS_PER_NODE}" \
-    --ntasks="${GPUS}" \
-    --ntasks-per-node="${GPUS_PER_NODE}" \
-    --cpus-per-task="${CPUS_PER_TASK}" \
-    --kill-on-bad-exit=1 \
-    ${SRUN_ARGS} \
-    "$PYTHON" -u "$(dirname "$0")/train.py" "${CONFIG}" --work-dir="${WORK_DIR}" \
-    --launcher="slurm" "${@:5}"
+exec bash "$(dirname "$0")/srun.sh" "$1" "$2" "$(dirname "$0")/train.py" "$3" \
+    --work-dir="$4" "${@:5}"

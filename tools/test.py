@@ -1,9 +1,8 @@
 """Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [--show-dir DIR]``."""
 import argparse
 
-from mmengine.config import DictAction
-
 from mmdepth_dgr.apis import dump_metrics, test
+from mmdepth_dgr.apis.cli import add_runtime_args
 
 
 def parse_args() -> argparse.Namespace:
@@ -19,12 +18,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--vis-interval', type=int, default=None,
                         help='draw every N-th test image (default: the hook interval)')
     parser.add_argument('--wait-time', type=float, default=2, help='the interval of show (s)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings in the config, key=value')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    return parser.parse_args()
+    return add_runtime_args(parser).parse_args()
 
 
 def main() -> None:

@@ -1,9 +1,8 @@
 """Train a depth model: ``python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]]``."""
 import argparse
 
-from mmengine.config import DictAction
-
 from mmdepth_dgr.apis import train
+from mmdepth_dgr.apis.cli import add_runtime_args
 
 
 def parse_args() -> argparse.Namespace:
@@ -15,12 +14,7 @@ def parse_args() -> argparse.Namespace:
                         help='resume from the latest checkpoint in the work dir, or from '
                         'the checkpoint given')
     parser.add_argument('--amp', action='store_true', help='enable automatic mixed precision')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings in the config, key=value')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    return parser.parse_args()
+    return add_runtime_args(parser).parse_args()
 
 
 def main() -> None:

@@ -27,7 +27,8 @@ def enable_weights_only_checkpoints() -> None:
     safety check off, HistoryBuffer is pickled from plain lists and allowlisted,
     together with numpy scalars (the message hub's ``eta``), which torch's
     documentation lists as safe to allow (``np.core.multiarray.scalar``,
-    ``np.dtype`` and the ``np.dtypes`` classes). Called when ``mmdepth_dgr`` is imported (configs import it in every process).
+    ``np.dtype`` and the ``np.dtypes`` classes). Called when ``mmdepth_dgr``
+    is imported (configs import it in every process).
     """
     copyreg.pickle(HistoryBuffer, _reduce_history_buffer)
     numpy_scalars = [np.core.multiarray.scalar, np.dtype] + [

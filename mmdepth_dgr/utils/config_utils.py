@@ -16,9 +16,8 @@ def strip_pretrained(cfg: Any) -> Any:
     """
     if isinstance(cfg, dict):
         for key, value in list(cfg.items()):
-            if key == 'pretrained' and isinstance(value, str):
-                cfg[key] = None
-            elif key == 'init_cfg' and _is_pretrained(value):
+            if ((key == 'pretrained' and isinstance(value, str))
+                    or (key == 'init_cfg' and _is_pretrained(value))):
                 cfg[key] = None
             else:
                 strip_pretrained(value)

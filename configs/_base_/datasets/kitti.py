@@ -2,14 +2,12 @@
 # annotated depth under data/kitti/gt/<drive>/proj_depth/groundtruth/image_0x, split files in
 # data/kitti/splits. BTS recipe: KB crop 352x1216, rotation +-1 deg, random 352x704 crop, flip,
 # colour augmentation; evaluation in (1e-3, 80) m inside the Garg crop.
+_base_ = ['./bts_depth.py']
 dataset_type = 'KITTIDepthDataset'
 data_root = 'data/kitti'
 crop_size = (352, 704)
 max_depth = 80.0
-depth_meta_keys = ('img_path', 'rel_img_path', 'depth_map_path', 'ori_shape', 'img_shape',
-                   'pad_shape', 'scale_factor', 'flip', 'flip_direction', 'focal',
-                   'depth_scale', 'min_depth', 'max_depth', 'eval_crop', 'kb_crop_offset',
-                   'uncropped_shape')
+depth_meta_keys = {{_base_.depth_meta_keys}}
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadDepthMap', depth_rescale_factor=1 / 256.0),
@@ -27,10 +25,6 @@ test_pipeline = [
     dict(type='PackSegInputs', meta_keys=depth_meta_keys),
 ]
 train_dataloader = dict(
-    batch_size=4,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
@@ -38,16 +32,11 @@ train_dataloader = dict(
         data_prefix=dict(img_path='raw', depth_map_path='gt'),
         pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
         ann_file='splits/kitti_eigen_test.txt',
         data_prefix=dict(img_path='raw', depth_map_path='gt'),
-        test_mode=True,
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='DepthEvalMetric', min_depth_eval=1e-3, max_depth_eval=max_depth,

@@ -1,14 +1,12 @@
 # NYU-Depth-v2, BTS layout: data/nyu/sync (24231 training frames), data/nyu/official_splits/test
 # (654 test images) and the split files in data/nyu/splits. BTS training recipe: white-border
 # crop, rotation +-2.5 deg, flip, random 416x544 crop, gamma/brightness/colour augmentation.
+_base_ = ['./bts_depth.py']
 dataset_type = 'NYUDepthDataset'
 data_root = 'data/nyu'
 crop_size = (416, 544)
 max_depth = 10.0
-depth_meta_keys = ('img_path', 'rel_img_path', 'depth_map_path', 'ori_shape', 'img_shape',
-                   'pad_shape', 'scale_factor', 'flip', 'flip_direction', 'focal',
-                   'depth_scale', 'min_depth', 'max_depth', 'eval_crop', 'kb_crop_offset',
-                   'uncropped_shape')
+depth_meta_keys = {{_base_.depth_meta_keys}}
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadDepthMap', depth_rescale_factor=1e-3),
@@ -25,10 +23,6 @@ test_pipeline = [
     dict(type='PackSegInputs', meta_keys=depth_meta_keys),
 ]
 train_dataloader = dict(
-    batch_size=4,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
@@ -36,16 +30,11 @@ train_dataloader = dict(
         data_prefix=dict(img_path='sync', depth_map_path='sync'),
         pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
         ann_file='splits/nyu_test.txt',
         data_prefix=dict(img_path='official_splits/test', depth_map_path='official_splits/test'),
-        test_mode=True,
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='DepthEvalMetric', min_depth_eval=1e-3, max_depth_eval=max_depth,

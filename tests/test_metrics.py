@@ -158,3 +158,43 @@ def test_kb_cropped_samples_use_full_frame_crop():
 def test_bad_range_is_an_error():
     with pytest.raises(ValueError, match='min_depth_eval'):
         DepthEvalMetric(min_depth_eval=5, max_depth_eval=1)
+
+
+def test_depth_edge_mask_marks_jumps_not_slopes():
+    from mmdepth_dgr.evaluation.functional import depth_edge_mask
+    gt = np.tile(np.linspace(2.0, 3.0, 12), (8, 1))  # a smooth slope: no edge
+    gt[:, 6:] += 2.0  # a 2 m step between columns 5 and 6
+    valid = np.ones_like(gt, dtype=bool)
+    edge = depth_edge_mask(gt, valid, rel_jump=0.1, band=0)
+    assert edge[:, 5].all() and edge[:, 6].all() and edge.sum() == 16
+    assert depth_edge_mask(gt, valid, band=1).sum() == 8 * 4
+    valid[:, 6] = False  # a jump next to an invalid pixel is not an edge
+    assert not depth_edge_mask(gt, valid, band=0)[:, 5].any()
+    with pytest.raises(ValueError, match='rel_jump'):
+        depth_edge_mask(gt, valid, rel_jump=0)
+
+
+def test_edge_errors_and_metric_option(tmp_path):
+    from mmdepth_dgr.evaluation.functional import edge_depth_errors
+    gt = np.full((8, 12), 2.0)
+    gt[:, 6:] = 4.0
+    blurred = gt.copy()
+    blurred[:, 5:7] = 3.0  # boundary smeared over two columns
+    errs = edge_depth_errors(gt, blurred, 1e-3, 10.0, band=0)
+    assert errs['n_edge'] == 16
+    assert errs['edge_abs_rel'] == pytest.approx((0.5 + 0.25) / 2)
+    assert errs['edge_rmse'] == pytest.approx(1.0)
+    assert edge_depth_errors(np.full((4, 4), 2.0), np.ones((4, 4)), 1e-3, 10.0) is None
+    metric = DepthEvalMetric(max_depth_eval=10.0, edge_metrics=True, output_dir=str(tmp_path))
+    flat = dict(pred_depth_map=dict(data=torch.ones(1, 8, 12)),
+                gt_depth_map=dict(data=torch.full((1, 8, 12), 2.0)), img_path='flat.png')
+    step = dict(pred_depth_map=dict(data=torch.from_numpy(blurred)[None]),
+                gt_depth_map=dict(data=torch.from_numpy(gt)[None]), img_path='step.png')
+    metric.process({}, [flat, step])
+    res = metric.compute_metrics(metric.results)
+    banded = edge_depth_errors(gt, blurred, 1e-3, 10.0)  # the metric's default band=1
+    assert banded['n_edge'] == 32 and banded['edge_rmse'] == pytest.approx(np.sqrt(0.5))
+    assert res['edge_rmse'] == pytest.approx(banded['edge_rmse'])  # flat image has no edge
+    assert res['abs_rel'] == pytest.approx((0.5 + np.mean(np.abs(gt - blurred) / gt)) / 2)
+    header = (tmp_path / 'per_image_metrics.csv').read_text().splitlines()[0]
+    assert header.endswith('n_edge,edge_abs_rel,edge_rmse')

@@ -96,6 +96,13 @@ def test_visualizer_writes_four_panels(tmp_path):
     drawn = cv2.imread(str(out))
     assert drawn.shape == (12, 64, 3)
     assert depth_panels(image, np.ones((12, 16))).shape == (12, 32, 3)
+    # frames with the same basename in different scenes get different pictures
+    for scene in ('office_0001', 'kitchen_0002'):
+        sample.set_metainfo(dict(img_path=f'/d/{scene}/rgb_00000.jpg',
+                                 rel_img_path=f'{scene}/rgb_00000.jpg'))
+        vis.add_datasample('test_rgb_00000.jpg', image, sample)
+    names = sorted(p.name for p in tmp_path.rglob('test_*.png'))
+    assert names == ['test_kitchen_0002__rgb_00000_0.png', 'test_office_0001__rgb_00000_0.png']
 
 
 def test_constant_baseline_on_synthetic_data(tmp_path):
@@ -111,3 +118,26 @@ def test_constant_baseline_on_synthetic_data(tmp_path):
     better = dict(metrics, abs_rel=metrics['abs_rel'] / 4)
     table = compare_with_constant(better, metrics, depth)
     assert 'abs_rel ratio (model / constant): 0.250' in table
+
+
+def test_compare_runs_table(tmp_path):
+    from mmdepth_dgr.apis.compare_runs import comparison_table, load_metrics, parse_run
+    a = tmp_path / 'a.json'
+    a.write_text('{"abs_rel": 0.2, "rmse": 0.5, "d1": 0.7, "edge_rmse": 0.9}')
+    b = tmp_path / 'b.json'
+    b.write_text('{"abs_rel": 0.1, "rmse": 0.6, "d1": 0.8}')
+    name, config, path = parse_run(f'+DGR=cfg.py={a}')
+    assert (name, config, path) == ('+DGR', 'cfg.py', a)
+    table = comparison_table([(name, config, load_metrics(a)), ('base', 'c2.py', load_metrics(b))])
+    rows = table.splitlines()
+    assert rows[2].startswith('| +DGR | 0.2000 | **0.5000** | 0.7000 | - | **0.9000** |')
+    assert rows[3].startswith('| base | **0.1000** | 0.6000 | **0.8000** | - | - |')
+    with pytest.raises(ValueError, match='NAME=CONFIG=METRICS_JSON'):
+        parse_run('only-a-name')
+    with pytest.raises(FileNotFoundError, match='nope.json'):
+        load_metrics(tmp_path / 'nope.json')
+    proc = subprocess.run([sys.executable, 'tools/analysis/compare_runs.py', f'x=c.py={a}',
+                           '--out', str(tmp_path / 't.md')], cwd=REPO, capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / 't.md').read_text().startswith('| run | abs_rel')

@@ -7,23 +7,14 @@
 #   5. compare it with the constant-mean-depth predictor (must reach <= 0.5x its abs_rel).
 # Outputs: work_dirs/main_job/{summary.md,test/metrics.json,test/vis/,test/pred/,*.log}.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
-bash tools/setup_env.sh
-PY="$ROOT/.venv/bin/python"
+source "$(dirname "${BASH_SOURCE[0]}")/job_lib.sh"
 CONFIG=configs/synthetic/segformer-depth_mit-b0_2xb4-2k_synthetic-nyu.py
 WORK=work_dirs/main_job
-DATA=data/synthetic_nyu
-NPROC=${NPROC:-2}
 START=$(date +%s)
 
-rm -rf "$WORK" "$DATA"
-"$PY" tools/dataset_converters/make_synthetic.py nyu --out "$DATA" --num-train 800 \
-  --num-test 64 --num-scenes 200 --height 96 --width 128 --seed 0
-PYTHON="$PY" PORT=${PORT:-29511} bash tools/dist_train.sh "$CONFIG" "$NPROC" --work-dir "$WORK"
-CKPT="$WORK/$(cat "$WORK/last_checkpoint" | xargs basename)"
-"$PY" tools/test.py "$CONFIG" "$CKPT" --work-dir "$WORK/test" --show-dir "$WORK/test/vis" \
-  --vis-interval 8 --out "$WORK/test/pred" --metrics-out "$WORK/test/metrics.json"
+make_indoor_data data/synthetic_nyu
+train_and_test "$CONFIG" "$WORK" --show-dir "$WORK/test/vis" --vis-interval 8 \
+  --out "$WORK/test/pred"
 "$PY" tools/analysis/constant_baseline.py "$CONFIG" --compare "$WORK/test/metrics.json" \
   --max-ratio 0.5 --out "$WORK/summary.md"
 echo "main job finished in $(( $(date +%s) - START )) s; summary: $WORK/summary.md," \

@@ -12,7 +12,8 @@ from mmengine.logging import print_log
 from mmseg.registry import METRICS
 from prettytable import PrettyTable
 
-from .functional import DEPTH_METRICS, EVAL_CROPS, evaluate_depth
+from ..utils.naming import sample_file_name
+from .functional import DEPTH_METRICS, EDGE_METRICS, EVAL_CROPS, edge_depth_errors, evaluate_depth
 
 
 def _to_numpy(data) -> np.ndarray:
@@ -21,12 +22,6 @@ def _to_numpy(data) -> np.ndarray:
         data = data.detach().float().cpu().numpy()
     data = np.asarray(data, dtype=np.float64)
     return data.reshape(data.shape[-2:])
-
-
-def _sample_name(sample: dict) -> str:
-    """A unique, flat file name for a sample (KITTI frame names repeat across drives)."""
-    rel = sample.get('rel_img_path') or osp.basename(sample.get('img_path', 'sample'))
-    return osp.splitext(rel.strip('/').replace('/', '__'))[0]
 
 
 @METRICS.register_module()
@@ -51,6 +46,12 @@ class DepthEvalMetric(BaseMetric):
             predictions (``depth * depth_scale``) and ``per_image_metrics.csv``.
         depth_scale (float): PNG value per metre for the dump (1000 NYU, 256 KITTI).
         save_png (bool): Dump PNGs when ``output_dir`` is set. Defaults to True.
+        edge_metrics (bool): Also report the depth-boundary errors
+            ``edge_abs_rel``/``edge_rmse`` (:func:`edge_depth_errors`: the same
+            numbers on GT depth discontinuities only), averaged over the images
+            that have edge pixels. Defaults to False.
+        edge_rel_jump (float): Relative neighbour jump that makes a GT edge.
+            Defaults to 0.1.
         collect_device (str): ``'cpu'`` or ``'gpu'``, for distributed gathering.
         prefix (str, optional): Metric name prefix.
     """
@@ -65,6 +66,8 @@ class DepthEvalMetric(BaseMetric):
                  output_dir: Optional[str] = None,
                  depth_scale: float = 1000.0,
                  save_png: bool = True,
+                 edge_metrics: bool = False,
+                 edge_rel_jump: float = 0.1,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
@@ -81,6 +84,8 @@ class DepthEvalMetric(BaseMetric):
         self.output_dir = output_dir
         self.depth_scale = float(depth_scale)
         self.save_png = save_png
+        self.edge_metrics = edge_metrics
+        self.edge_rel_jump = float(edge_rel_jump)
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         """Evaluate each sample of a batch (per-image numbers are what ranks exchange).
@@ -92,7 +97,7 @@ class DepthEvalMetric(BaseMetric):
         """
         for sample in data_samples:
             pred = _to_numpy(sample['pred_depth_map']['data'])
-            name = _sample_name(sample)
+            name = sample_file_name(sample)
             if self.output_dir is not None and self.save_png:
                 self._dump_png(pred, name)
             gt_field = sample.get('gt_depth_map')
@@ -107,8 +112,13 @@ class DepthEvalMetric(BaseMetric):
                                      uncropped_shape=uncropped, offset=offset)
             if metrics is None:
                 self.results.append(dict(name=name, skipped='no valid pixel'))
-            else:
-                self.results.append(dict(name=name, **metrics))
+                continue
+            if self.edge_metrics:
+                edges = edge_depth_errors(gt, pred, self.min_depth_eval, self.max_depth_eval,
+                                          crop=self.crop, rel_jump=self.edge_rel_jump,
+                                          uncropped_shape=uncropped, offset=offset)
+                metrics.update(edges or dict(n_edge=0))
+            self.results.append(dict(name=name, **metrics))
 
     def _dump_png(self, pred: np.ndarray, name: str) -> None:
         """Write a prediction as a 16-bit PNG of ``depth * depth_scale``."""
@@ -138,8 +148,13 @@ class DepthEvalMetric(BaseMetric):
             raise RuntimeError('DepthEvalMetric: no sample had valid ground truth to evaluate '
                                f'({len(results)} samples seen)')
         averages = {k: float(np.mean([r[k] for r in evaluated])) for k in DEPTH_METRICS}
-        table = PrettyTable(field_names=list(DEPTH_METRICS))
-        table.add_row([f'{averages[k]:.4f}' for k in DEPTH_METRICS])
+        if self.edge_metrics:
+            with_edges = [r for r in evaluated if r['n_edge'] > 0]
+            for k in EDGE_METRICS:
+                averages[k] = (float(np.mean([r[k] for r in with_edges])) if with_edges
+                               else float('nan'))
+        table = PrettyTable(field_names=list(averages))
+        table.add_row([f'{v:.4f}' for v in averages.values()])
         print_log(f'Depth metrics over {len(evaluated)} images (crop={self.crop}, '
                   f'depth in ({self.min_depth_eval}, {self.max_depth_eval}) m'
                   f'{", median-scaled" if self.median_scaling else ""}):\n{table}',
@@ -153,7 +168,10 @@ class DepthEvalMetric(BaseMetric):
         os.makedirs(self.output_dir, exist_ok=True)
         path = osp.join(self.output_dir, 'per_image_metrics.csv')
         with open(path, 'w', newline='', encoding='utf-8') as f:
-            writer = csv.DictWriter(f, fieldnames=['name', 'n_valid', *DEPTH_METRICS])
+            names = ['name', 'n_valid', *DEPTH_METRICS]
+            if self.edge_metrics:
+                names += ['n_edge', *EDGE_METRICS]
+            writer = csv.DictWriter(f, fieldnames=names, restval='')
             writer.writeheader()
             writer.writerows(rows)
         print_log(f'DepthEvalMetric: per-image metrics written to {path}', logger='current')

@@ -8,6 +8,8 @@ from mmengine.dist import master_only
 from mmengine.visualization import Visualizer
 from mmseg.registry import VISUALIZERS
 
+from ..utils.naming import sample_file_name
+
 _COLORMAPS = {'magma': cv2.COLORMAP_MAGMA, 'turbo': cv2.COLORMAP_TURBO,
               'viridis': cv2.COLORMAP_VIRIDIS, 'inferno': cv2.COLORMAP_INFERNO}
 
@@ -111,7 +113,8 @@ class DepthLocalVisualizer(Visualizer):
         """Draw one sample and save (or show) it.
 
         Args:
-            name (str): Image name (used for the saved file).
+            name (str): Picture name; mmseg's ``'<mode>_<basename>'`` becomes
+                ``'<mode>_<scene>__<frame>'`` when the sample has a path.
             image (np.ndarray): RGB image as loaded from disk.
             data_sample (SegDataSample): With ``pred_depth_map`` and maybe ``gt_depth_map``.
             draw_gt (bool): Draw the ground-truth panel.
@@ -124,6 +127,10 @@ class DepthLocalVisualizer(Visualizer):
         """
         if data_sample is None or 'pred_depth_map' not in data_sample or not draw_pred:
             return
+        if 'img_path' in data_sample.metainfo:
+            # mmseg's hook names pictures '<mode>_<basename>' with step 0 in tests, so frames
+            # with the same basename in different scenes would overwrite each other.
+            name = f"{name.split('_', 1)[0]}_{sample_file_name(data_sample.metainfo)}"
         offset = data_sample.metainfo.get('kb_crop_offset')
         pred = data_sample.pred_depth_map.data.squeeze().float().cpu().numpy()
         if offset is not None:

@@ -12,3 +12,6 @@ default_hooks = dict(
     logger=dict(interval=20),
     checkpoint=dict(interval=max_iters, max_keep_ckpts=1, save_best=None),
     visualization=dict(interval=10))
+# One seed for every synthetic run, so that runs compared with each other (e.g. the DGR/OTDL
+# comparison) start from the same initialisation and see the same batches.
+randomness = dict(seed=0)

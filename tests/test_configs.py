@@ -19,7 +19,7 @@ def test_configs_found():
 
 
 def _batch(cfg: Config, size=(64, 96), n=2):
-    max_depth = cfg.model.decode_head.get('max_depth', 10.0)
+    max_depth = cfg.model.get('decode_head', {}).get('max_depth', 10.0)
     gen = torch.Generator().manual_seed(0)
     inputs = [torch.randint(0, 255, (3, *size), generator=gen, dtype=torch.uint8)
               for _ in range(n)]
@@ -56,16 +56,38 @@ def test_config_builds_and_runs(path):
         out = model(**data, mode='predict')
     pred = out[0].pred_depth_map.data
     assert pred.shape == (1, 64, 96)
+    if cfg.model.type == 'SparsePixelProbe':  # mask net G in front of a frozen depth network N
+        _check_probe(model, out[0])
+        return
     head = cfg.model.decode_head
     assert pred.min() >= head.get('min_depth', 0) - 1e-6
     assert pred.max() <= head.get('max_depth', float('inf')) + 1e-6
+
+
+def _check_probe(model, sample):
+    """N (built from its config, random weights) stayed frozen; the outputs are probe outputs."""
+    assert all(not p.requires_grad and p.grad is None for p in model.target.parameters())
+    assert all(p.grad is not None for p in model.mask_net.parameters())
+    assert set(sample.pred_mask.data.unique().tolist()) <= {0.0, 1.0}
+    head = model.target.decode_head
+    for key in ('pred_depth_map', 'pred_full_depth_map'):
+        depth = sample.get(key).data
+        assert depth.shape == (1, 64, 96)
+        assert head.min_depth - 1e-6 <= depth.min() and depth.max() <= head.max_depth + 1e-6
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=[str(p.relative_to(CONFIG_DIR)) for p in CONFIGS])
 def test_config_keeps_real_pretrained_urls_or_says_why(path):
     """Real configs name the published checkpoints; synthetic ones switch them off explicitly."""
     cfg = Config.fromfile(str(path))
-    init_cfg = cfg.model.backbone.get('init_cfg')
+    model = cfg.model
+    if model.type == 'SparsePixelProbe':  # G trains from scratch; its target N follows the rule
+        assert model.mask_net.get('init_cfg') is None
+        model = Config.fromfile(model.target).model
+    backbone = model.backbone
+    if backbone.type == 'DGRBackbone':  # DGR blocks inside the encoder: the inner one loads
+        backbone = backbone.backbone
+    init_cfg = backbone.get('init_cfg')
     if 'synthetic' in path.parts:
         assert init_cfg is None
     else:

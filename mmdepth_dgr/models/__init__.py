@@ -1,2 +1,2 @@
-"""Models: decode heads, necks, losses and segmentors (registered in mmseg's MODELS)."""
-from . import decode_heads, losses, necks, segmentors  # noqa: F401
+"""Models: backbone wrappers, decode heads, necks, losses, segmentors (in mmseg's MODELS)."""
+from . import backbones, decode_heads, losses, necks, segmentors  # noqa: F401

@@ -26,8 +26,12 @@ class ScaleInvariantLoss(nn.Module):
     it is the squared sum of ``d_i``). The result is multiplied by ``scale``.
     With ``use_sqrt=True, lamb=0.85, scale=10`` this is the "SILog" loss of
     BTS/AdaBins, ``10 * sqrt(mean(d^2) - 0.85 * mean(d)^2)``; the argument of
-    the square root is clamped at ``eps`` so the gradient stays finite. The
-    per-sample values are averaged over samples with at least one valid pixel.
+    the square root is clamped at ``eps`` so the gradient stays finite. With
+    ``reduction='sample'`` the per-sample values are averaged over samples with
+    at least one valid pixel; with ``reduction='batch'`` the valid pixels of
+    the whole batch are pooled into one set (as the official BTS, AdaBins,
+    TransDepth and NeWCRFs/PixelFormer ``silog_loss`` does on
+    ``depth[mask]``), so every pixel weighs the same whatever its image.
 
     Args:
         lamb (float): Weight of the squared mean log error (0 gives the plain
@@ -40,7 +44,12 @@ class ScaleInvariantLoss(nn.Module):
             and of the square-root argument. Defaults to 1e-6.
         loss_weight (float): Multiplier of the loss. Defaults to 1.0.
         loss_name (str): Name of the loss item. Defaults to 'loss_si'.
+        reduction (str): ``'sample'`` (per-sample loss, then mean over samples)
+            or ``'batch'`` (one loss over all valid pixels of the batch).
+            Defaults to 'sample'.
     """
+
+    REDUCTIONS = ('sample', 'batch')
 
     def __init__(self,
                  lamb: float = 0.5,
@@ -48,8 +57,13 @@ class ScaleInvariantLoss(nn.Module):
                  scale: float = 1.0,
                  eps: float = 1e-6,
                  loss_weight: float = 1.0,
-                 loss_name: str = 'loss_si') -> None:
+                 loss_name: str = 'loss_si',
+                 reduction: str = 'sample') -> None:
         super().__init__()
+        if reduction not in self.REDUCTIONS:
+            raise ValueError(f'ScaleInvariantLoss: reduction must be one of {self.REDUCTIONS}, '
+                             f'got {reduction!r}')
+        self.reduction = reduction
         self.lamb = lamb
         self.use_sqrt = use_sqrt
         self.scale = scale
@@ -78,12 +92,17 @@ class ScaleInvariantLoss(nn.Module):
         """
         pred, target, mask = prepare_depth_inputs(pred, target, valid_mask)
         log_diff = torch.log(pred.clamp(min=self.eps)) - torch.log(target.clamp(min=self.eps))
-        mean_sq = masked_mean(log_diff.pow(2), mask)
-        mean = masked_mean(log_diff, mask)
+        dims = (0, 1, 2, 3) if self.reduction == 'batch' else (1, 2, 3)
+        mean_sq = masked_mean(log_diff.pow(2), mask, dims)
+        mean = masked_mean(log_diff, mask, dims)
         per_sample = mean_sq - self.lamb * mean.pow(2)
         if self.use_sqrt:
             per_sample = torch.sqrt(per_sample.clamp(min=self.eps))
         per_sample = self.scale * per_sample
+        if self.reduction == 'batch':
+            # one value for the pooled batch: exact 0 (still in the graph) without valid pixels
+            valid = mask.any()
+            return self.loss_weight * torch.where(valid, per_sample, torch.zeros_like(per_sample))
         return self.loss_weight * reduce_per_sample(per_sample, mask)
 
     @property

@@ -1,0 +1,44 @@
+"""Convert a Swin-Depth checkpoint with an official-Swin-layout encoder to this project.
+
+No official Swin-Depth weights exist (see configs/swindepth/README.md); this maps a checkpoint
+whose encoder uses Microsoft's Swin layout (``--encoder-prefix``, default ``backbone.``; ``''``
+for a bare ImageNet Swin checkpoint) onto ``backbone.*`` and keeps ``decode_head.*``/``neck.*``:
+
+python tools/model_converters/swindepth2mmdepth.py swindepth_official_swin.pth out.pth
+python tools/model_converters/swindepth2mmdepth.py --encoder-prefix '' \\
+    swin_tiny_patch4_window7_224.pth swin-t_backbone.pth
+
+The key mapping is :func:`mmdepth_dgr.models.converters.swindepth.convert_swindepth_checkpoint`.
+"""
+import argparse
+
+import torch
+
+from mmdepth_dgr.models.converters.pixelformer import checkpoint_state_dict
+from mmdepth_dgr.models.converters.swindepth import convert_swindepth_checkpoint
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    """Command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('src', help='checkpoint with an official-Swin-layout encoder')
+    parser.add_argument('dst', help='output checkpoint for tools/test.py or load_from')
+    parser.add_argument('--encoder-prefix', default='backbone.',
+                        help="prefix of the encoder keys ('' for a bare Swin checkpoint)")
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    """Entry point."""
+    args = parse_args(argv)
+    # released Swin/depth checkpoints may hold optimizer state and other metadata
+    checkpoint = torch.load(args.src, map_location='cpu', weights_only=False)
+    state_dict, dropped = convert_swindepth_checkpoint(checkpoint_state_dict(checkpoint),
+                                                       args.encoder_prefix)
+    torch.save({'state_dict': state_dict, 'meta': {'converted_from': args.src}}, args.dst)
+    print(f'wrote {len(state_dict)} tensors to {args.dst} ({len(dropped)} classifier/buffer '
+          'tensors dropped)')
+
+
+if __name__ == '__main__':
+    main()

@@ -3,18 +3,8 @@
 # Published hyper-parameters as in the official args_train_{nyu,kitti_eigen}.txt; ImageNet
 # mean/std input normalisation as the official data loader (also for the AdvProp weights).
 norm_cfg = dict(type='SyncBN', requires_grad=True)
-data_preprocessor = dict(
-    type='SegDataPreProcessor',
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    bgr_to_rgb=True,
-    pad_val=0,
-    seg_pad_val=0,  # padded depth is 0 = invalid
-    size_divisor=32)
+_base_ = ['./depth_estimator.py']  # DepthEstimator and its data preprocessor
 model = dict(
-    type='DepthEstimator',
-    data_preprocessor=data_preprocessor,
-    pretrained=None,
     backbone=dict(
         type='EfficientNetEncoder',
         arch='b5',
@@ -28,6 +18,7 @@ model = dict(
             checkpoint='https://download.openmmlab.com/mmclassification/v0/efficientnet/'
             'efficientnet-b5_3rdparty_8xb32-aa-advprop_in1k_20220119-f57a895a.pth')),
     decode_head=dict(
+        _delete_=True,
         type='AdaBinsHead',
         in_channels=[24, 40, 64, 176, 2048],
         in_index=(0, 1, 2, 3, 4),

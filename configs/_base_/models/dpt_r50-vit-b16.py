@@ -2,18 +2,9 @@
 # encoder of DPT's NYU/KITTI models), Reassemble of ResNet stages 1-2 and ViT layers 9 and 12
 # (readout 'project'), four fusion blocks (256 features) and the depth head; the output is an
 # inverse depth turned into metres with 1 / (x + shift). Input normalised to [-1, 1] as DPT.
-data_preprocessor = dict(
-    type='SegDataPreProcessor',
-    mean=[127.5, 127.5, 127.5],
-    std=[127.5, 127.5, 127.5],
-    bgr_to_rgb=True,
-    pad_val=0,
-    seg_pad_val=0,  # padded depth is 0 = invalid
-    size_divisor=32)
+_base_ = ['./depth_estimator.py']  # DepthEstimator and its data preprocessor
 model = dict(
-    type='DepthEstimator',
-    data_preprocessor=data_preprocessor,
-    pretrained=None,
+    data_preprocessor=dict(mean=[127.5, 127.5, 127.5], std=[127.5, 127.5, 127.5]),
     backbone=dict(
         type='ViTHybrid',
         stage_blocks=(3, 4, 9),
@@ -44,6 +35,7 @@ model = dict(
         token_levels=(2, 3),
         readout_type='project'),
     decode_head=dict(
+        _delete_=True,
         type='DPTDepthHead',
         in_channels=[256, 512, 768, 768],
         in_index=(0, 1, 2, 3),

@@ -6,18 +6,8 @@
 # README. Input normalisation: ImageNet mean/std, as the official BTS data loader.
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 bts_norm_cfg = dict(type='SyncBN', momentum=0.01, eps=1.1e-5, requires_grad=True)
-data_preprocessor = dict(
-    type='SegDataPreProcessor',
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    bgr_to_rgb=True,
-    pad_val=0,
-    seg_pad_val=0,  # padded depth is 0 = invalid
-    size_divisor=32)
+_base_ = ['../../_base_/models/depth_estimator.py']  # DepthEstimator and its data preprocessor
 model = dict(
-    type='DepthEstimator',
-    data_preprocessor=data_preprocessor,
-    pretrained=None,
     backbone=dict(
         type='ViTHybrid',
         stage_blocks=(3, 4, 9),
@@ -38,6 +28,7 @@ model = dict(
             type='Pretrained',
             checkpoint='https://storage.googleapis.com/vit_models/imagenet21k/R50+ViT-B_16.npz')),
     decode_head=dict(
+        _delete_=True,
         type='TransDepthHead',
         in_channels=[64, 256, 512, 768],
         in_index=(0, 1, 2, 3),

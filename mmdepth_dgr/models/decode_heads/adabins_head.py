@@ -1,58 +1,20 @@
 """AdaBins decode head (Bhat et al., "AdaBins: Depth Estimation using Adaptive Bins", CVPR'21)."""
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule
 from mmseg.registry import MODELS
-from mmseg.utils import ConfigType, SampleList
+from mmseg.utils import ConfigType
 from torch import Tensor
 
-from .depth_base_head import DepthBaseHead
-
-
-def bin_edges_from_widths(widths: Tensor, min_depth: float, max_depth: float) -> Tensor:
-    """Bin edges from normalised bin widths (AdaBins, Sec. 3.2).
-
-    ``e_0 = d_min`` and ``e_k = d_min + (d_max - d_min) * sum_{i<=k} w_i``, so
-    with widths summing to 1 the last edge is ``d_max``.
-
-    Args:
-        widths (Tensor): (B, N) positive widths summing to 1.
-        min_depth (float): d_min.
-        max_depth (float): d_max.
-
-    Returns:
-        Tensor: (B, N + 1) increasing edges.
-    """
-    scaled = F.pad((max_depth - min_depth) * widths, (1, 0), value=min_depth)
-    return torch.cumsum(scaled, dim=1)
-
-
-def bin_centers_from_edges(edges: Tensor) -> Tensor:
-    """Centres ``c_i = (e_{i-1} + e_i) / 2`` of the bins.
-
-    Args:
-        edges (Tensor): (B, N + 1) edges.
-
-    Returns:
-        Tensor: (B, N) centres.
-    """
-    return 0.5 * (edges[:, :-1] + edges[:, 1:])
-
-
-def depth_from_bins(probs: Tensor, centers: Tensor) -> Tensor:
-    """Depth as the probability-weighted sum of bin centres (AdaBins, Sec. 3.2).
-
-    Args:
-        probs (Tensor): (B, N, H, W) per-pixel bin probabilities (softmax).
-        centers (Tensor): (B, N) bin centres.
-
-    Returns:
-        Tensor: (B, 1, H, W) depth.
-    """
-    return (probs * centers[:, :, None, None]).sum(dim=1, keepdim=True)
+from .bins_depth_head import (
+    BinsDepthHead,
+    bin_centers_from_edges,
+    bin_edges_from_widths,
+    depth_from_bins,
+)
 
 
 class UpSampleBlock(nn.Module):
@@ -92,7 +54,7 @@ class UpSampleBlock(nn.Module):
 
 
 @MODELS.register_module()
-class AdaBinsHead(DepthBaseHead):
+class AdaBinsHead(BinsDepthHead):
     """AdaBins decoder, adaptive bins and depth (Bhat et al., CVPR'21).
 
     The head is the official ``UnetAdaptiveBins`` minus its encoder:
@@ -151,14 +113,10 @@ class AdaBinsHead(DepthBaseHead):
         if len(in_channels) != 5 or len(in_index) != 5:
             raise ValueError(f'AdaBinsHead: needs 4 skips and 1 deepest level, got in_channels '
                              f'{list(in_channels)} and in_index {list(in_index)}')
-        if 'depth_act' in kwargs:
-            raise ValueError('AdaBinsHead: depth comes from the bins; depth_act is not used')
         super().__init__(in_channels=list(in_channels), channels=channels,
                          in_index=list(in_index), input_transform='multiple_select',
-                         depth_act='identity', align_corners=align_corners, init_cfg=init_cfg,
+                         align_corners=align_corners, init_cfg=init_cfg, loss_bins=loss_bins,
                          **kwargs)
-        # the depth comes from the bins, not from DepthBaseHead's 1-channel conv
-        del self.conv_depth
         self.n_bins = n_bins
         self.bottleneck = nn.Conv2d(in_channels[-1], decoder_channels, 1, padding=1)
         widths = [decoder_channels // 2**i for i in range(5)]
@@ -171,7 +129,6 @@ class AdaBinsHead(DepthBaseHead):
         vit_cfg.update(in_channels=channels, n_bins=n_bins)
         self.minivit = MODELS.build(vit_cfg)
         self.conv_out = nn.Conv2d(self.minivit.n_queries, n_bins, 1)
-        self.loss_bins = MODELS.build(loss_bins) if loss_bins is not None else None
 
     def decode(self, feats: List[Tensor]) -> Tensor:
         """Run the U-Net decoder.
@@ -202,37 +159,3 @@ class AdaBinsHead(DepthBaseHead):
         probs = torch.softmax(self.conv_out(attention), dim=1)
         edges = bin_edges_from_widths(widths, self.min_depth, self.max_depth)
         return depth_from_bins(probs, bin_centers_from_edges(edges)), edges
-
-    def loss_by_feat(self, outputs: Tuple[Tensor, Tensor],
-                     batch_data_samples: SampleList) -> Dict[str, Tensor]:
-        """Depth losses (``loss_decode``) plus the bin-centre loss (``loss_bins``).
-
-        Args:
-            outputs (tuple[Tensor, Tensor]): :meth:`forward`'s depth and edges.
-            batch_data_samples (list[SegDataSample]): Samples with ``gt_depth_map``.
-
-        Returns:
-            dict[str, Tensor]: Loss items.
-        """
-        depth, edges = outputs
-        losses = super().loss_by_feat(depth, batch_data_samples)
-        if self.loss_bins is not None:
-            gt = self._stack_batch_gt(batch_data_samples).to(depth.dtype)
-            mask = self.valid_mask(gt)
-            value = self.loss_bins(bin_centers_from_edges(edges), gt, valid_mask=mask)
-            name = self.loss_bins.loss_name
-            losses[name] = losses[name] + value if name in losses else value
-        return losses
-
-    def predict_by_feat(self, outputs: Tuple[Tensor, Tensor],
-                        batch_img_metas: List[dict]) -> Tensor:
-        """Resize the depth to the input size (see :class:`DepthBaseHead`).
-
-        Args:
-            outputs (tuple[Tensor, Tensor]): :meth:`forward`'s depth and edges.
-            batch_img_metas (list[dict]): Image metas.
-
-        Returns:
-            Tensor: (B, 1, H, W) depth.
-        """
-        return super().predict_by_feat(outputs[0], batch_img_metas)

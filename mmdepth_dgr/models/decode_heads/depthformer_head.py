@@ -9,17 +9,22 @@
   DepthFormer decoder with its Transbins adaptive-bins module, whose
   published NYU result (0.100 / 0.345 / 0.911) is the NYU row of Table 2.
 """
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
 from mmcv.cnn import ConvModule
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
-from mmseg.utils import ConfigType, SampleList
+from mmseg.utils import ConfigType
 from torch import Tensor
 
-from .adabins_head import bin_centers_from_edges, bin_edges_from_widths, depth_from_bins
+from .bins_depth_head import (
+    BinsDepthHead,
+    bin_centers_from_edges,
+    bin_edges_from_widths,
+    depth_from_bins,
+)
 from .depth_base_head import DepthBaseHead
 
 
@@ -172,7 +177,7 @@ class TransposeUpBlock(nn.Module):
 
 
 @MODELS.register_module()
-class DepthFormerTransbinsHead(DepthBaseHead):
+class DepthFormerTransbinsHead(BinsDepthHead):
     """Agarwal and Arora's ICIP'22 DepthFormer decoder with the Transbins module.
 
     Agarwal and Arora, "Depthformer: Multiscale Vision Transformer for
@@ -238,13 +243,9 @@ class DepthFormerTransbinsHead(DepthBaseHead):
         if len(in_channels) != 4:
             raise ValueError(f'DepthFormerTransbinsHead: needs the 4 encoder levels, got '
                              f'in_channels {in_channels}')
-        if 'depth_act' in kwargs:
-            raise ValueError('DepthFormerTransbinsHead: depth comes from the bins; depth_act is '
-                             'not used')
         super().__init__(in_channels=in_channels, channels=channels, in_index=[0, 1, 2, 3],
-                         input_transform='multiple_select', depth_act='identity',
-                         align_corners=align_corners, init_cfg=init_cfg, **kwargs)
-        del self.conv_depth  # the depth comes from the bins
+                         input_transform='multiple_select', align_corners=align_corners,
+                         init_cfg=init_cfg, loss_bins=loss_bins, **kwargs)
         self.n_bins = n_bins
         c1, c2, c3, c4 = in_channels
         self.conv1 = ConvModule(c4, c4, 3, padding=1, bias=True, norm_cfg=norm_cfg,
@@ -260,7 +261,6 @@ class DepthFormerTransbinsHead(DepthBaseHead):
         vit_cfg.update(in_channels=channels, n_bins=n_bins)
         self.minivit = MODELS.build(vit_cfg)
         self.conv_out = nn.Conv2d(channels, n_bins, 1)
-        self.loss_bins = MODELS.build(loss_bins) if loss_bins is not None else None
 
     def decode(self, feats: List[Tensor]) -> Tensor:
         """Run the decoder.
@@ -292,40 +292,6 @@ class DepthFormerTransbinsHead(DepthBaseHead):
         probs = torch.softmax(self.conv_out(u), dim=1)
         edges = bin_edges_from_widths(widths, self.min_depth, self.max_depth)
         return depth_from_bins(probs, bin_centers_from_edges(edges)), edges
-
-    def loss_by_feat(self, outputs: Tuple[Tensor, Tensor],
-                     batch_data_samples: SampleList) -> Dict[str, Tensor]:
-        """Depth losses (``loss_decode``) plus the bin-centre loss (``loss_bins``).
-
-        Args:
-            outputs (tuple[Tensor, Tensor]): :meth:`forward`'s depth and edges.
-            batch_data_samples (list[SegDataSample]): Samples with ``gt_depth_map``.
-
-        Returns:
-            dict[str, Tensor]: Loss items.
-        """
-        depth, edges = outputs
-        losses = super().loss_by_feat(depth, batch_data_samples)
-        if self.loss_bins is not None:
-            gt = self._stack_batch_gt(batch_data_samples).to(depth.dtype)
-            value = self.loss_bins(bin_centers_from_edges(edges), gt,
-                                   valid_mask=self.valid_mask(gt))
-            name = self.loss_bins.loss_name
-            losses[name] = losses[name] + value if name in losses else value
-        return losses
-
-    def predict_by_feat(self, outputs: Tuple[Tensor, Tensor],
-                        batch_img_metas: List[dict]) -> Tensor:
-        """Resize the depth to the input size (see :class:`DepthBaseHead`).
-
-        Args:
-            outputs (tuple[Tensor, Tensor]): :meth:`forward`'s depth and edges.
-            batch_img_metas (list[dict]): Image metas.
-
-        Returns:
-            Tensor: (B, 1, H, W) depth.
-        """
-        return super().predict_by_feat(outputs[0], batch_img_metas)
 
 
 __all__ = ['DepthFormerDenseHead', 'DepthFormerTransbinsHead', 'TransposeUpBlock', 'UpFuseBlock']

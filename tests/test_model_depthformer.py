@@ -12,9 +12,9 @@ from mmengine.structures import PixelData
 from mmseg.models.backbones import MixVisionTransformer, SwinTransformer
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
+from synthetic_test_run import evaluate_with_random_weights
 
 from mmdepth_dgr.apis import model_complexity
-from mmdepth_dgr.apis import test as run_test
 from mmdepth_dgr.datasets.synthetic import generate_kitti, generate_nyu
 from mmdepth_dgr.models.converters import (
     convert_depthformer_hahi,
@@ -472,18 +472,10 @@ def test_tools_test_runs_dgr_kitti_on_synthetic_data(tmp_path):
     cfg.model.neck.necks = [dict(type='DGRNeck', in_channels=LEVELS, levels=(1, 2, 3, 4)),
                             SMALL_NECK]
     cfg.model.decode_head = dict(SMALL_DENSE, loss_decode=cfg.model.decode_head.loss_decode)
-    cfg.model = sync_bn_to_bn(cfg.model)
-    config = tmp_path / 'depthformer_small_dgr_kitti.py'
-    cfg.dump(str(config))
-    ckpt = tmp_path / 'random.pth'
-    torch.save({'state_dict': MODELS.build(cfg.model).state_dict()}, ckpt)
-    options = {'test_dataloader.dataset.pipeline.2.height': 96,  # KBCrop for the small frames
+    kb_crop = {'test_dataloader.dataset.pipeline.2.height': 96,  # KBCrop for the small frames
                'test_dataloader.dataset.pipeline.2.width': 320}
-    options.update({f'{split}.{key}': value for split in ('test_dataloader', 'val_dataloader')
-                    for key, value in (('dataset.data_root', str(data_root)), ('num_workers', 0),
-                                       ('persistent_workers', False))})
-    metrics = run_test(str(config), str(ckpt), work_dir=str(tmp_path / 'work'),
-                       cfg_options=options)
+    metrics = evaluate_with_random_weights(cfg, 'depthformer_small_dgr_kitti', data_root,
+                                           tmp_path, cfg_options=kb_crop)
     assert {'abs_rel', 'rmse', 'd1'} <= set(metrics)
     assert all(torch.isfinite(torch.tensor(float(v))) for v in metrics.values())
 
@@ -496,14 +488,5 @@ def test_tools_test_runs_dgr_nyu_on_synthetic_data(tmp_path):
     cfg.model.backbone = dict(SMALL_MIT, init_cfg=None)
     cfg.model.neck.in_channels = [8, 16, 32, 64]
     cfg.model.decode_head = dict(SMALL_TRANSBINS, loss_decode=cfg.model.decode_head.loss_decode)
-    cfg.model = sync_bn_to_bn(cfg.model)
-    config = tmp_path / 'depthformer_small_dgr_nyu.py'
-    cfg.dump(str(config))
-    ckpt = tmp_path / 'random.pth'
-    torch.save({'state_dict': MODELS.build(cfg.model).state_dict()}, ckpt)
-    options = {f'{split}.{key}': value for split in ('test_dataloader', 'val_dataloader')
-               for key, value in (('dataset.data_root', str(data_root)), ('num_workers', 0),
-                                  ('persistent_workers', False))}
-    metrics = run_test(str(config), str(ckpt), work_dir=str(tmp_path / 'work'),
-                       cfg_options=options)
+    metrics = evaluate_with_random_weights(cfg, 'depthformer_small_dgr_nyu', data_root, tmp_path)
     assert {'abs_rel', 'rmse', 'd1'} <= set(metrics)

@@ -12,9 +12,9 @@ from mmengine.structures import PixelData
 from mmseg.models.backbones.swin import WindowMSA
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
+from synthetic_test_run import evaluate_with_random_weights
 
 from mmdepth_dgr.apis import model_complexity
-from mmdepth_dgr.apis import test as run_test
 from mmdepth_dgr.datasets.synthetic import generate_nyu
 from mmdepth_dgr.models.converters import convert_official_swin, convert_pixelformer
 from mmdepth_dgr.models.converters.pixelformer import (
@@ -329,16 +329,7 @@ def test_tools_test_runs_on_synthetic_nyu(tmp_path):
     cfg = Config.fromfile(str(BASELINE['nyu']))
     cfg.model.backbone = dict(SMALL_SWIN, init_cfg=None)  # narrow: seconds on CPU
     cfg.model.decode_head = SMALL_HEAD
-    cfg.model = sync_bn_to_bn(cfg.model)
-    config = tmp_path / 'pixelformer_small_nyu.py'
-    cfg.dump(str(config))
-    ckpt = tmp_path / 'random.pth'
-    torch.save({'state_dict': MODELS.build(cfg.model).state_dict()}, ckpt)
-    options = {f'{split}.{key}': value for split in ('test_dataloader', 'val_dataloader')
-               for key, value in (('dataset.data_root', str(data_root)), ('num_workers', 0),
-                                  ('persistent_workers', False))}
-    metrics = run_test(str(config), str(ckpt), work_dir=str(tmp_path / 'work'),
-                   cfg_options=options)
+    metrics = evaluate_with_random_weights(cfg, 'pixelformer_small_nyu', data_root, tmp_path)
     assert {'abs_rel', 'rmse', 'd1'} <= set(metrics)
     assert all(torch.isfinite(torch.tensor(float(v))) for v in metrics.values())
 

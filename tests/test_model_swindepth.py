@@ -7,9 +7,9 @@ import torch
 import torch.nn as nn
 from mmengine.config import Config
 from mmseg.registry import MODELS
+from synthetic_test_run import evaluate_with_random_weights
 
 from mmdepth_dgr.apis import model_complexity
-from mmdepth_dgr.apis import test as run_test
 from mmdepth_dgr.datasets.synthetic import generate_kitti, generate_nyu
 from mmdepth_dgr.models.converters.swindepth import convert_swindepth_checkpoint
 from mmdepth_dgr.models.decode_heads.swindepth_head import (
@@ -235,15 +235,6 @@ def test_tools_test_runs_on_synthetic_data(tmp_path, dataset):
     })
     if cfg.model.get('neck') is not None:
         cfg.model.neck.in_channels = SMALL_HEAD['in_channels']
-    cfg.model = sync_bn_to_bn(cfg.model)
-    config = tmp_path / f'swindepth_small_{dataset}.py'
-    cfg.dump(str(config))
-    ckpt = tmp_path / 'random.pth'
-    torch.save({'state_dict': MODELS.build(cfg.model).state_dict()}, ckpt)
-    options = {f'{split}.{key}': value for split in ('test_dataloader', 'val_dataloader')
-               for key, value in (('dataset.data_root', str(data_root)), ('num_workers', 0),
-                                  ('persistent_workers', False))}
-    metrics = run_test(str(config), str(ckpt), work_dir=str(tmp_path / 'work'),
-                       cfg_options=options)
+    metrics = evaluate_with_random_weights(cfg, f'swindepth_small_{dataset}', data_root, tmp_path)
     assert {'abs_rel', 'rmse', 'd1'} <= set(metrics)
     assert all(math.isfinite(float(v)) for v in metrics.values())

@@ -11,6 +11,7 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
 from mmdepth_dgr.apis import (
+    close_distributed,
     compare_with_constant,
     dist_backend,
     evaluate_constant,
@@ -59,6 +60,19 @@ def test_prepare_runtime_cpu_ddp_and_work_dir(monkeypatch):
     assert cfg.work_dir == './work_dirs/my_cfg'
     assert cfg.env_cfg.dist_cfg.backend == 'gloo'
     assert cfg.model_wrapper_cfg['device_ids'] is None
+
+
+def test_close_distributed_shuts_the_group_down(tmp_path):
+    """The tools close the gloo group themselves (a rank aborted at exit otherwise)."""
+    close_distributed()  # no group: nothing to do
+    torch.distributed.init_process_group('gloo', init_method=f'file://{tmp_path / "store"}',
+                                         rank=0, world_size=1)
+    try:
+        close_distributed()
+        assert not torch.distributed.is_initialized()
+    finally:
+        if torch.distributed.is_initialized():
+            torch.distributed.destroy_process_group()
 
 
 def test_config_rewrites():

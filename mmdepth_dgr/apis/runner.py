@@ -49,6 +49,21 @@ def init_cpu_distributed(launcher: str, dist_cfg: dict) -> None:
                                   world_size=int(os.environ['WORLD_SIZE']), **kwargs)
 
 
+def close_distributed() -> None:
+    """Wait for every rank, then shut the default process group down.
+
+    mmengine's runner leaves the process group alive until the interpreter exits,
+    where gloo's worker threads race the C++ static destructors: a rank then
+    aborts with "terminate called without an active exception" after a finished
+    job (1 run in 8 of the 2-process CPU test under load). The tools therefore
+    close the group themselves once their work is done. Without a process group
+    this does nothing.
+    """
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()
+
+
 def load_config(config: str, cfg_options: Optional[dict] = None) -> Config:
     """Load a config file and merge ``--cfg-options``.
 

@@ -1,16 +1,14 @@
 """Depth + gradient + surface-normal loss of Hu et al. (WACV'19), paper Eq. 22."""
-from typing import Optional
-
 import torch
-import torch.nn as nn
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from .utils import erode_mask, masked_mean, prepare_depth_inputs, reduce_per_sample, sobel_gradients
+from .base_depth_loss import BaseDepthLoss
+from .utils import erode_mask, masked_mean, sobel_gradients
 
 
 @MODELS.register_module()
-class HuDepthLoss(nn.Module):
+class HuDepthLoss(BaseDepthLoss):
     """Loss of Hu et al., "Revisiting Single Image Depth Estimation", Eq. 22.
 
     ``L = w_depth * L_depth + w_grad * L_grad + w_normal * L_normal`` with
@@ -48,40 +46,20 @@ class HuDepthLoss(nn.Module):
                  w_normal: float = 1.0,
                  loss_weight: float = 1.0,
                  loss_name: str = 'loss_hu') -> None:
-        super().__init__()
+        super().__init__(loss_weight, loss_name)
         if alpha <= 0:
             raise ValueError(f'alpha must be positive, got {alpha}')
         self.alpha = alpha
         self.w_depth = w_depth
         self.w_grad = w_grad
         self.w_normal = w_normal
-        self.loss_weight = loss_weight
-        self._loss_name = loss_name
 
     def _log_error(self, error: Tensor) -> Tensor:
         """``F(|e|) = ln(|e| + alpha)``."""
         return torch.log(error.abs() + self.alpha)
 
-    def forward(self,
-                pred: Tensor,
-                target: Tensor,
-                valid_mask: Optional[Tensor] = None,
-                **kwargs) -> Tensor:
-        """Compute the loss.
-
-        Args:
-            pred (Tensor): Predicted depth in metres, ``(B, 1, H, W)`` or
-                ``(B, H, W)``.
-            target (Tensor): Ground-truth depth of the same shape; may hold
-                0/NaN/inf at invalid pixels.
-            valid_mask (Tensor, optional): Boolean mask of the same shape.
-                Defaults to None (``target > 0`` and finite).
-            **kwargs: Ignored (accepted for interface compatibility).
-
-        Returns:
-            Tensor: Scalar loss (float32, or float64 for float64 inputs).
-        """
-        pred, target, mask = prepare_depth_inputs(pred, target, valid_mask)
+    def per_sample(self, pred: Tensor, target: Tensor, mask: Tensor) -> Tensor:
+        """``w_depth * L_depth + w_grad * L_grad + w_normal * L_normal`` per sample, ``(B,)``."""
         loss_depth = masked_mean(self._log_error(pred - target), mask)
 
         # one Sobel pass over prediction and target stacked along the channels
@@ -98,11 +76,5 @@ class HuDepthLoss(nn.Module):
                            (target_gx.pow(2) + target_gy.pow(2) + 1))
         loss_normal = masked_mean(1 - dot / norms, inner)
 
-        per_sample = (self.w_depth * loss_depth + self.w_grad * loss_grad +
-                      self.w_normal * loss_normal)
-        return self.loss_weight * reduce_per_sample(per_sample, mask)
-
-    @property
-    def loss_name(self) -> str:
-        """str: Name of the loss item (``loss_`` prefix = back-propagated)."""
-        return self._loss_name
+        return (self.w_depth * loss_depth + self.w_grad * loss_grad +
+                self.w_normal * loss_normal)

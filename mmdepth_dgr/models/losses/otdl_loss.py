@@ -1,13 +1,10 @@
 """Optimal Transport Depth Loss (OTDL), paper Sec. 3.3, Eq. 15-19."""
-from typing import Optional
-
 import torch
-import torch.nn as nn
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from .base_depth_loss import BaseDepthLoss
 from .ot_functional import sinkhorn_divergence_grid, sinkhorn_grid_cost, wasserstein_1d
-from .utils import prepare_depth_inputs, reduce_per_sample
 
 #: Smallest mass a predicted depth contributes when it weights its own atom
 #: (``weighting='depth'``): Eq. 15 needs non-negative masses, so predictions are
@@ -21,7 +18,7 @@ OTDL_REDUCTIONS = ('mean', 'none')
 
 
 @MODELS.register_module()
-class OTDLLoss(nn.Module):
+class OTDLLoss(BaseDepthLoss):
     """Optimal Transport Depth Loss, ``L_OTDL(P, Q) = OT(P', Q')`` (Eq. 19).
 
     The predicted map ``P`` and the ground truth ``Q`` are restricted to the
@@ -95,7 +92,7 @@ class OTDLLoss(nn.Module):
                  loss_weight: float = 1.0,
                  reduction: str = 'mean',
                  loss_name: str = 'loss_otdl') -> None:
-        super().__init__()
+        super().__init__(loss_weight, loss_name)
         if mode not in OTDL_MODES:
             raise ValueError(f'OTDLLoss: mode must be one of {OTDL_MODES}, got {mode!r}')
         if weighting not in OTDL_WEIGHTINGS:
@@ -126,42 +123,21 @@ class OTDLLoss(nn.Module):
         self.debias = bool(debias)
         self.max_iter = int(max_iter)
         self.tol = float(tol)
-        self.loss_weight = loss_weight
         self.reduction = reduction
-        self._loss_name = loss_name
 
-    def forward(self,
-                pred: Tensor,
-                target: Tensor,
-                valid_mask: Optional[Tensor] = None,
-                **kwargs) -> Tensor:
-        """Compute the loss.
-
-        Args:
-            pred (Tensor): Predicted depth, ``(B, 1, H, W)`` or ``(B, H, W)``.
-            target (Tensor): Ground-truth depth of the same shape; pixels with
-                ``target <= 0`` (or NaN/inf) are invalid.
-            valid_mask (Tensor, optional): Boolean mask of the same shape,
-                combined with ``target > 0``. Defaults to None.
-            **kwargs: Ignored (accepted for interface compatibility).
-
-        Returns:
-            Tensor: Scalar loss, or ``(B,)`` with ``reduction='none'`` (0 for
-            samples without a valid pixel).
-        """
-        pred, target, mask = prepare_depth_inputs(pred, target, valid_mask)
-        mask = mask & (target > 0)
+    def per_sample(self, pred: Tensor, target: Tensor, mask: Tensor) -> Tensor:
+        """The optimal-transport value of each sample, ``(B,)``, with autocast off."""
         with torch.autocast(device_type=pred.device.type, enabled=False):
             if self.mode == 'depth':
-                per_sample = self._depth_mode(pred, target, mask)
-            else:
-                per_sample = self._spatial_mode(pred, target, mask)
+                return self._depth_mode(pred, target, mask)
+            return self._spatial_mode(pred, target, mask)
+
+    def reduce(self, per_sample: Tensor, mask: Tensor) -> Tensor:
+        """Scalar mean (``'mean'``) or ``(B,)`` with 0 for samples without a valid pixel."""
         if self.reduction == 'none':
             has_valid = mask.flatten(1).any(dim=1)
-            loss = torch.where(has_valid, per_sample, torch.zeros_like(per_sample))
-        else:
-            loss = reduce_per_sample(per_sample, mask)
-        return self.loss_weight * loss
+            return torch.where(has_valid, per_sample, torch.zeros_like(per_sample))
+        return super().reduce(per_sample, mask)
 
     def _masses(self, pred: Tensor, target: Tensor, mask: Tensor):
         """Unnormalised masses of Eq. 15-16 (0 outside the mask)."""
@@ -195,8 +171,3 @@ class OTDLLoss(nn.Module):
         if self.debias:
             return sinkhorn_divergence_grid(a, b, eps, self.max_iter, self.tol)
         return sinkhorn_grid_cost(a, b, eps, self.max_iter, self.tol)
-
-    @property
-    def loss_name(self) -> str:
-        """str: Name of the loss item (``loss_`` prefix = back-propagated)."""
-        return self._loss_name

@@ -1,12 +1,10 @@
 """Scale-invariant logarithmic depth loss of Eigen et al. (paper Eq. 23)."""
-from typing import Optional
-
 import torch
-import torch.nn as nn
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from .utils import masked_mean, prepare_depth_inputs, reduce_per_sample
+from .base_depth_loss import BaseDepthLoss
+from .utils import masked_mean
 
 
 # Not mmseg's ``SiLogLoss``: that loss always takes the square root, so its
@@ -15,7 +13,7 @@ from .utils import masked_mean, prepare_depth_inputs, reduce_per_sample
 # ``target > eps`` only (no user mask, no NaN/inf targets). Eq. 23 itself has
 # no square root.
 @MODELS.register_module()
-class ScaleInvariantLoss(nn.Module):
+class ScaleInvariantLoss(BaseDepthLoss):
     """Scale-invariant log loss of Eigen et al. (NeurIPS'14), Eq. 23.
 
     With ``d_i = ln p_i - ln g_i`` over the ``n`` valid pixels of a sample::
@@ -59,7 +57,7 @@ class ScaleInvariantLoss(nn.Module):
                  loss_weight: float = 1.0,
                  loss_name: str = 'loss_si',
                  reduction: str = 'sample') -> None:
-        super().__init__()
+        super().__init__(loss_weight, loss_name)
         if reduction not in self.REDUCTIONS:
             raise ValueError(f'ScaleInvariantLoss: reduction must be one of {self.REDUCTIONS}, '
                              f'got {reduction!r}')
@@ -68,29 +66,9 @@ class ScaleInvariantLoss(nn.Module):
         self.use_sqrt = use_sqrt
         self.scale = scale
         self.eps = eps
-        self.loss_weight = loss_weight
-        self._loss_name = loss_name
 
-    def forward(self,
-                pred: Tensor,
-                target: Tensor,
-                valid_mask: Optional[Tensor] = None,
-                **kwargs) -> Tensor:
-        """Compute the loss.
-
-        Args:
-            pred (Tensor): Predicted depth in metres, ``(B, 1, H, W)`` or
-                ``(B, H, W)``; clamped at ``eps`` before the log.
-            target (Tensor): Ground-truth depth of the same shape; may hold
-                0/NaN/inf at invalid pixels.
-            valid_mask (Tensor, optional): Boolean mask of the same shape.
-                Defaults to None (``target > 0`` and finite).
-            **kwargs: Ignored (accepted for interface compatibility).
-
-        Returns:
-            Tensor: Scalar loss (float32, or float64 for float64 inputs).
-        """
-        pred, target, mask = prepare_depth_inputs(pred, target, valid_mask)
+    def per_sample(self, pred: Tensor, target: Tensor, mask: Tensor) -> Tensor:
+        """The loss per sample ``(B,)``, or one scalar over the pooled batch."""
         log_diff = torch.log(pred.clamp(min=self.eps)) - torch.log(target.clamp(min=self.eps))
         dims = (0, 1, 2, 3) if self.reduction == 'batch' else (1, 2, 3)
         mean_sq = masked_mean(log_diff.pow(2), mask, dims)
@@ -98,14 +76,11 @@ class ScaleInvariantLoss(nn.Module):
         per_sample = mean_sq - self.lamb * mean.pow(2)
         if self.use_sqrt:
             per_sample = torch.sqrt(per_sample.clamp(min=self.eps))
-        per_sample = self.scale * per_sample
+        return self.scale * per_sample
+
+    def reduce(self, per_sample: Tensor, mask: Tensor) -> Tensor:
+        """Mean over the samples with a valid pixel, or the pooled batch value."""
         if self.reduction == 'batch':
             # one value for the pooled batch: exact 0 (still in the graph) without valid pixels
-            valid = mask.any()
-            return self.loss_weight * torch.where(valid, per_sample, torch.zeros_like(per_sample))
-        return self.loss_weight * reduce_per_sample(per_sample, mask)
-
-    @property
-    def loss_name(self) -> str:
-        """str: Name of the loss item (``loss_`` prefix = back-propagated)."""
-        return self._loss_name
+            return torch.where(mask.any(), per_sample, torch.zeros_like(per_sample))
+        return super().reduce(per_sample, mask)

@@ -49,8 +49,9 @@ def prepare_depth_inputs(pred: Tensor,
                          fill_value: float = 1.0) -> Tuple[Tensor, Tensor, Tensor]:
     """Normalise shapes, dtypes and invalid pixels of a depth-loss input.
 
-    The valid mask is ``valid_mask & isfinite(target)`` (``valid_mask`` defaults
-    to ``target > 0``). Outside it, both ``pred`` and ``target`` are replaced by
+    The valid mask is ``valid_mask & isfinite(target) & (target > 0)``
+    (``valid_mask`` defaults to all pixels): a depth of 0 or less is never
+    valid. Outside it, both ``pred`` and ``target`` are replaced by
     ``fill_value`` with :func:`torch.where`; since the backward of ``where``
     routes a zero gradient to the unselected branch without multiplying it by
     anything, non-finite values there never produce NaN gradients.
@@ -58,8 +59,8 @@ def prepare_depth_inputs(pred: Tensor,
     Args:
         pred (Tensor): Predicted depth, ``(B, H, W)`` or ``(B, 1, H, W)``.
         target (Tensor): Ground-truth depth of the same shape as ``pred``.
-        valid_mask (Tensor, optional): Boolean mask of the same shape; ``None``
-            means ``target > 0`` and finite. Defaults to None.
+        valid_mask (Tensor, optional): Boolean mask of the same shape, combined
+            with the finite positive targets. Defaults to None (all of those).
         fill_value (float): Value written at invalid pixels. Defaults to 1.0.
 
     Returns:
@@ -72,15 +73,13 @@ def prepare_depth_inputs(pred: Tensor,
                          'must have the same shape')
     pred = _as_nchw(upcast_float(pred), 'pred')
     target = _as_nchw(upcast_float(target), 'target')
-    finite = torch.isfinite(target)
-    if valid_mask is None:
-        mask = finite & (target > 0)
-    else:
-        mask = _as_nchw(valid_mask.to(device=target.device, dtype=torch.bool), 'valid_mask')
-        if mask.shape != target.shape:
+    mask = torch.isfinite(target) & (target > 0)
+    if valid_mask is not None:
+        user = _as_nchw(valid_mask.to(device=target.device, dtype=torch.bool), 'valid_mask')
+        if user.shape != target.shape:
             raise ValueError(f'valid_mask {tuple(valid_mask.shape)} does not match '
                              f'target {tuple(target.shape)}')
-        mask = mask & finite
+        mask = mask & user
     fill = torch.full_like(target, fill_value)
     target = torch.where(mask, target, fill)
     pred = torch.where(mask, pred, fill)

@@ -75,6 +75,39 @@ def test_close_distributed_shuts_the_group_down(tmp_path):
             torch.distributed.destroy_process_group()
 
 
+FINISH_SCRIPT = """
+import atexit, logging, sys, threading, time
+import torch.distributed as dist
+from mmdepth_dgr.apis import finish_distributed
+out = sys.argv[1]
+finish_distributed()  # no group yet: returns
+dist.init_process_group('gloo', init_method='file://' + out + '.store', rank=0, world_size=1)
+atexit.register(lambda: open(out + '.atexit', 'w').write('ran'))
+logger = logging.getLogger('finish')
+logger.addHandler(logging.FileHandler(out + '.log'))
+logger.warning('logged')
+def late():
+    time.sleep(0.5)
+    open(out + '.thread', 'w').write('joined')
+threading.Thread(target=late).start()
+print('printed', end='')
+finish_distributed(3)
+print('not reached')
+"""
+
+
+def test_finish_distributed_ends_the_process_after_the_python_side(tmp_path):
+    """A distributed tool leaves through os._exit after atexit, logging, threads, streams."""
+    out = str(tmp_path / 'run')
+    proc = subprocess.run([sys.executable, '-c', FINISH_SCRIPT, out], capture_output=True,
+                          text=True, timeout=120, cwd=REPO)
+    assert proc.returncode == 3, proc.stderr
+    assert proc.stdout == 'printed'
+    assert Path(out + '.atexit').read_text() == 'ran'
+    assert Path(out + '.log').read_text() == 'logged\n'
+    assert Path(out + '.thread').read_text() == 'joined'
+
+
 def test_config_rewrites():
     cfg = dict(backbone=dict(init_cfg=dict(type='Pretrained', checkpoint='x'),
                              norm_cfg=dict(type='SyncBN')),

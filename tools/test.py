@@ -1,7 +1,7 @@
 """Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [--show-dir DIR]``."""
 import argparse
 
-from mmdepth_dgr.apis import close_distributed, dump_metrics, test
+from mmdepth_dgr.apis import dump_metrics, finish_distributed, test
 from mmdepth_dgr.apis.cli import add_runtime_args
 
 
@@ -29,7 +29,7 @@ def main() -> None:
          launcher=args.launcher, vis_interval=args.vis_interval)
     if args.metrics_out:
         dump_metrics(metrics, args.metrics_out)
-    close_distributed()
+    finish_distributed()
 
 
 if __name__ == '__main__':

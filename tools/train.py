@@ -1,7 +1,7 @@
 """Train a depth model: ``python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]]``."""
 import argparse
 
-from mmdepth_dgr.apis import close_distributed, train
+from mmdepth_dgr.apis import finish_distributed, train
 from mmdepth_dgr.apis.cli import add_runtime_args
 
 
@@ -22,7 +22,7 @@ def main() -> None:
     args = parse_args()
     train(args.config, work_dir=args.work_dir, resume=args.resume, amp=args.amp,
           cfg_options=args.cfg_options, launcher=args.launcher)
-    close_distributed()
+    finish_distributed()
 
 
 if __name__ == '__main__':

@@ -8,6 +8,7 @@ from .runner import (
                      dist_backend,
                      dump_metrics,
                      enable_amp,
+                     finish_distributed,
                      load_config,
                      prepare_runtime,
                      test,
@@ -17,8 +18,8 @@ from .sparse_probe import run_sparse_probe
 
 __all__ = [
     'compare_with_constant', 'evaluate_constant', 'mean_train_depth', 'dump_metrics',
-    'close_distributed', 'dist_backend', 'enable_amp', 'load_config', 'prepare_runtime',
-    'test', 'train',
+    'close_distributed', 'dist_backend', 'enable_amp', 'finish_distributed', 'load_config',
+    'prepare_runtime', 'test', 'train',
     'add_dgr', 'benchmark_dgr', 'format_benchmark', 'time_train_steps', 'format_complexity',
     'model_complexity', 'module_complexity', 'run_sparse_probe'
 ]

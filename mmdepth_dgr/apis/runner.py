@@ -1,8 +1,12 @@
 """Config preparation and entry points behind tools/train.py and tools/test.py."""
+import atexit
 import datetime
 import json
+import logging
 import os
 import os.path as osp
+import sys
+import threading
 from typing import Optional, Sequence
 
 import torch
@@ -52,16 +56,43 @@ def init_cpu_distributed(launcher: str, dist_cfg: dict) -> None:
 def close_distributed() -> None:
     """Wait for every rank, then shut the default process group down.
 
-    mmengine's runner leaves the process group alive until the interpreter exits,
-    where gloo's worker threads race the C++ static destructors: a rank then
-    aborts with "terminate called without an active exception" after a finished
-    job (1 run in 8 of the 2-process CPU test under load). The tools therefore
-    close the group themselves once their work is done. Without a process group
-    this does nothing.
+    mmengine's runner leaves the process group alive until the interpreter exits;
+    the tools end through :func:`finish_distributed`, which calls this first.
+    Without a process group this does nothing.
     """
     if torch_dist.is_available() and torch_dist.is_initialized():
         torch_dist.barrier()
         torch_dist.destroy_process_group()
+
+
+def finish_distributed(exit_code: int = 0) -> None:
+    """End a tool: close the process group and, in a distributed run, the process.
+
+    Closing the group is not enough: other objects (the DDP wrapper) still hold
+    it, so gloo's worker threads live on. When one of them drops the last reference to a
+    finished collective while the interpreter finalises, it needs the GIL for the
+    tensors' Python objects, Python 3.11 ends the thread with ``pthread_exit`` and
+    the unwind through a noexcept destructor aborts the rank ("terminate called
+    without an active exception"; core dump, 2 of 185 runs of the 2-process CPU
+    test under load, known upstream: pytorch/pytorch#190489). A distributed tool
+    process therefore finishes the Python side itself (non-daemon threads joined,
+    ``atexit`` handlers, logging, streams) and leaves through ``os._exit``,
+    without interpreter finalisation. Without a process group this only returns.
+
+    Args:
+        exit_code (int): Exit status of a distributed process. Defaults to 0.
+    """
+    if not (torch_dist.is_available() and torch_dist.is_initialized()):
+        return
+    close_distributed()
+    for thread in threading.enumerate():
+        if thread is not threading.main_thread() and not thread.daemon:
+            thread.join()
+    atexit._run_exitfuncs()
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(exit_code)
 
 
 def load_config(config: str, cfg_options: Optional[dict] = None) -> Config:

@@ -10,7 +10,7 @@ plot and Fig. 3 / Fig. 7 panels into the work dir::
 """
 import argparse
 
-from mmdepth_dgr.apis import close_distributed, run_sparse_probe
+from mmdepth_dgr.apis import finish_distributed, run_sparse_probe
 from mmdepth_dgr.apis.cli import add_runtime_args
 
 
@@ -51,7 +51,7 @@ def main() -> None:
                      overrides=overrides, threshold=args.threshold, num_panels=args.num_panels,
                      cfg_options=args.cfg_options, launcher=args.launcher, reuse=args.reuse,
                      check_trend=args.check_trend)
-    close_distributed()
+    finish_distributed()
 
 
 if __name__ == '__main__':

@@ -2,10 +2,10 @@
 from typing import Optional
 
 import torch
-import torch.nn as nn
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from .base_depth_loss import BaseDepthLoss
 from .utils import prepare_depth_inputs
 
 
@@ -52,7 +52,7 @@ def chamfer_distance_1d(points: Tensor, targets: Tensor) -> Tensor:
 
 
 @MODELS.register_module()
-class BinsChamferLoss(nn.Module):
+class BinsChamferLoss(BaseDepthLoss):
     """Bin-centre regulariser of AdaBins (Bhat et al., CVPR'21, Sec. 3.3).
 
     For each image, with ``c`` the bin centres and ``X`` the set of its valid
@@ -66,7 +66,9 @@ class BinsChamferLoss(nn.Module):
     depths present in the image and every depth towards a bin. Computed
     exactly with sorting (:func:`chamfer_distance_1d`), without a
     (pixels x bins) distance matrix. Invalid pixels are 0, NaN or inf targets
-    or those outside ``valid_mask``.
+    or those outside ``valid_mask``. It shares :class:`BaseDepthLoss`'s
+    ``loss_weight`` and ``loss_name`` but not its ``forward``: the prediction
+    is a set of bin centres, not a depth map.
 
     Args:
         loss_weight (float): Multiplier. Defaults to 0.1 (AdaBins' ``w_chamfer``).
@@ -74,9 +76,7 @@ class BinsChamferLoss(nn.Module):
     """
 
     def __init__(self, loss_weight: float = 0.1, loss_name: str = 'loss_bins') -> None:
-        super().__init__()
-        self.loss_weight = loss_weight
-        self._loss_name = loss_name
+        super().__init__(loss_weight=loss_weight, loss_name=loss_name)
 
     def forward(self,
                 bin_centers: Tensor,
@@ -109,8 +109,3 @@ class BinsChamferLoss(nn.Module):
                 total = total + chamfer_distance_1d(c, t[m])
                 count += 1
         return self.loss_weight * total / max(count, 1)
-
-    @property
-    def loss_name(self) -> str:
-        """str: Name of the loss item."""
-        return self._loss_name

@@ -203,6 +203,22 @@ def test_invalid_pixels_are_ignored(cfg):
 
 
 @pytest.mark.parametrize('cfg', LOSS_CFGS, ids=CFG_IDS)
+def test_user_mask_cannot_validate_missing_depth(cfg):
+    """A target that is 0, negative or not finite is invalid even inside valid_mask."""
+    loss_fn = MODELS.build(cfg)
+    pred = _random_depth(2, 1, 8, 8, seed=7)
+    target = _random_depth(2, 1, 8, 8, seed=8)
+    holes = ~_holes_mask()
+    target[holes] = torch.tensor([0.0, -1.0, float('nan'), float('inf')]).repeat(
+        int(holes.sum()))[:int(holes.sum())]
+    loss_all, grad_all = _loss_and_grad(loss_fn, pred, target, torch.ones_like(holes))
+    loss_ref, grad_ref = _loss_and_grad(loss_fn, pred, target, ~holes)
+    assert torch.isfinite(loss_all) and torch.isfinite(grad_all).all()
+    assert torch.allclose(loss_all, loss_ref, rtol=1e-6, atol=1e-7)
+    assert torch.allclose(grad_all, grad_ref, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize('cfg', LOSS_CFGS, ids=CFG_IDS)
 def test_empty_sample_and_empty_batch(cfg):
     loss_fn = MODELS.build(cfg)
     pred = _random_depth(2, 1, 6, 6, seed=3)

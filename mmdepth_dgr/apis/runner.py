@@ -12,7 +12,7 @@ from typing import Optional, Sequence
 import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config
-from mmengine.dist import is_main_process
+from mmengine.dist import is_distributed, is_main_process
 from mmengine.runner import Runner
 
 
@@ -60,7 +60,7 @@ def close_distributed() -> None:
     the tools end through :func:`finish_distributed`, which calls this first.
     Without a process group this does nothing.
     """
-    if torch_dist.is_available() and torch_dist.is_initialized():
+    if is_distributed():
         torch_dist.barrier()
         torch_dist.destroy_process_group()
 
@@ -69,9 +69,9 @@ def finish_distributed(exit_code: int = 0) -> None:
     """End a tool: close the process group and, in a distributed run, the process.
 
     Closing the group is not enough: other objects (the DDP wrapper) still hold
-    it, so gloo's worker threads live on. When one of them drops the last reference to a
-    finished collective while the interpreter finalises, it needs the GIL for the
-    tensors' Python objects, Python 3.11 ends the thread with ``pthread_exit`` and
+    it, so gloo's worker threads live on. When one of them drops the last
+    reference to a finished collective while the interpreter finalises, it needs
+    the GIL for the tensors' Python objects, Python 3.11 ends the thread with ``pthread_exit`` and
     the unwind through a noexcept destructor aborts the rank ("terminate called
     without an active exception"; core dump, 2 of 185 runs of the 2-process CPU
     test under load, known upstream: pytorch/pytorch#190489). A distributed tool
@@ -82,7 +82,7 @@ def finish_distributed(exit_code: int = 0) -> None:
     Args:
         exit_code (int): Exit status of a distributed process. Defaults to 0.
     """
-    if not (torch_dist.is_available() and torch_dist.is_initialized()):
+    if not is_distributed():
         return
     close_distributed()
     for thread in threading.enumerate():

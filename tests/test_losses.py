@@ -209,8 +209,8 @@ def test_user_mask_cannot_validate_missing_depth(cfg):
     pred = _random_depth(2, 1, 8, 8, seed=7)
     target = _random_depth(2, 1, 8, 8, seed=8)
     holes = ~_holes_mask()
-    target[holes] = torch.tensor([0.0, -1.0, float('nan'), float('inf')]).repeat(
-        int(holes.sum()))[:int(holes.sum())]
+    n_holes = int(holes.sum())
+    target[holes] = torch.tensor([0.0, -1.0, float('nan'), float('inf')]).repeat(n_holes)[:n_holes]
     loss_all, grad_all = _loss_and_grad(loss_fn, pred, target, torch.ones_like(holes))
     loss_ref, grad_ref = _loss_and_grad(loss_fn, pred, target, ~holes)
     assert torch.isfinite(loss_all) and torch.isfinite(grad_all).all()

@@ -1,4 +1,4 @@
-"""Install mmdepth-dgr (``pip install -e .``; the full stack comes from tools/setup_env.sh)."""
+"""Install mmdepth-dgr (``pip install -e .``; the stack comes from tools/scripts/setup_env.sh)."""
 import os.path as osp
 
 from setuptools import find_packages, setup

@@ -1,8 +1,14 @@
 """Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [--show-dir DIR]``."""
 import argparse
 
-from mmdepth_dgr.apis import dump_metrics, finish_distributed, test
-from mmdepth_dgr.apis.cli import add_runtime_args
+from mmdepth_dgr.engine import (
+    add_runtime_args,
+    dump_metrics,
+    finish_distributed,
+    init_distributed,
+    test,
+    test_config,
+)
 
 
 def parse_args() -> argparse.Namespace:
@@ -24,9 +30,12 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     """Entry point."""
     args = parse_args()
-    metrics = test(args.config, args.checkpoint, work_dir=args.work_dir, show_dir=args.show_dir,
-         show=args.show, wait_time=args.wait_time, out=args.out, cfg_options=args.cfg_options,
-         launcher=args.launcher, vis_interval=args.vis_interval)
+    cfg = test_config(args.config, args.checkpoint, work_dir=args.work_dir,
+                      show_dir=args.show_dir, show=args.show, wait_time=args.wait_time,
+                      out=args.out, cfg_options=args.cfg_options, launcher=args.launcher,
+                      vis_interval=args.vis_interval)
+    init_distributed(cfg)
+    metrics = test(cfg)
     if args.metrics_out:
         dump_metrics(metrics, args.metrics_out)
     finish_distributed()

@@ -1,8 +1,13 @@
 """Train a depth model: ``python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]]``."""
 import argparse
 
-from mmdepth_dgr.apis import finish_distributed, train
-from mmdepth_dgr.apis.cli import add_runtime_args
+from mmdepth_dgr.engine import (
+    add_runtime_args,
+    finish_distributed,
+    init_distributed,
+    train,
+    train_config,
+)
 
 
 def parse_args() -> argparse.Namespace:
@@ -20,8 +25,10 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     """Entry point."""
     args = parse_args()
-    train(args.config, work_dir=args.work_dir, resume=args.resume, amp=args.amp,
-          cfg_options=args.cfg_options, launcher=args.launcher)
+    cfg = train_config(args.config, work_dir=args.work_dir, resume=args.resume, amp=args.amp,
+                       cfg_options=args.cfg_options, launcher=args.launcher)
+    init_distributed(cfg)
+    train(cfg)
     finish_distributed()
 
 

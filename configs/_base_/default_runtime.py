@@ -4,7 +4,7 @@ custom_imports = dict(imports=['mmdepth_dgr'], allow_failed_imports=False)
 env_cfg = dict(
     cudnn_benchmark=True,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    # 'auto': nccl with CUDA, gloo on CPU (mmdepth_dgr.apis.dist_backend).
+    # 'auto': nccl with CUDA, gloo on CPU (mmdepth_dgr.engine.dist_backend).
     dist_cfg=dict(backend='auto'),
 )
 vis_backends = [dict(type='LocalVisBackend')]

@@ -119,6 +119,39 @@ def compute_depth_metrics(gt: np.ndarray, pred: np.ndarray) -> Dict[str, float]:
     )
 
 
+def evaluated_pixels(gt: np.ndarray, pred: np.ndarray, min_depth: float, max_depth: float,
+                     crop: Optional[str] = None,
+                     uncropped_shape: Optional[Tuple[int, int]] = None,
+                     offset: Tuple[int, int] = (0, 0)) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Float64 copies of a GT/prediction pair and the mask of the pixels evaluated.
+
+    Valid pixels are ``min_depth < gt < max_depth`` inside the evaluation crop.
+
+    Args:
+        gt (np.ndarray): (H, W) ground truth, 0 where unknown.
+        pred (np.ndarray): (H, W) prediction.
+        min_depth (float): ``min_depth_eval``.
+        max_depth (float): ``max_depth_eval``.
+        crop (str, optional): See :func:`eval_crop_mask`.
+        uncropped_shape (tuple[int, int], optional): Full frame size for KB crops.
+        offset (tuple[int, int]): (top, left) of a KB crop.
+
+    Returns:
+        tuple[np.ndarray, np.ndarray, np.ndarray]: ``gt``, ``pred`` and the
+        boolean mask.
+
+    Raises:
+        ValueError: ``gt`` and ``pred`` have different shapes.
+    """
+    gt = np.asarray(gt, dtype=np.float64)
+    pred = np.asarray(pred, dtype=np.float64)
+    if gt.shape != pred.shape:
+        raise ValueError(f'prediction shape {pred.shape} differs from ground truth {gt.shape}')
+    valid = (gt > min_depth) & (gt < max_depth)
+    valid &= eval_crop_mask(gt.shape, crop, uncropped_shape, offset)
+    return gt, pred, valid
+
+
 def evaluate_depth(gt: np.ndarray, pred: np.ndarray, min_depth: float, max_depth: float,
                    crop: Optional[str] = None, median_scaling: bool = False,
                    uncropped_shape: Optional[Tuple[int, int]] = None,
@@ -131,14 +164,9 @@ def evaluate_depth(gt: np.ndarray, pred: np.ndarray, min_depth: float, max_depth
     The prediction is then clamped to ``[min_depth, max_depth]``.
 
     Args:
-        gt (np.ndarray): (H, W) ground truth, 0 where unknown.
-        pred (np.ndarray): (H, W) prediction.
-        min_depth (float): ``min_depth_eval``.
-        max_depth (float): ``max_depth_eval``.
-        crop (str, optional): See :func:`eval_crop_mask`.
+        gt, pred, min_depth, max_depth, crop, uncropped_shape, offset: As in
+            :func:`evaluated_pixels`.
         median_scaling (bool): Median-scale the prediction first.
-        uncropped_shape (tuple[int, int], optional): Full frame size for KB crops.
-        offset (tuple[int, int]): (top, left) of a KB crop.
 
     Returns:
         dict | None: Metrics plus ``n_valid``, or None when no pixel is valid.
@@ -146,12 +174,8 @@ def evaluate_depth(gt: np.ndarray, pred: np.ndarray, min_depth: float, max_depth
     Raises:
         ValueError: ``gt`` and ``pred`` have different shapes.
     """
-    gt = np.asarray(gt, dtype=np.float64)
-    pred = np.asarray(pred, dtype=np.float64)
-    if gt.shape != pred.shape:
-        raise ValueError(f'prediction shape {pred.shape} differs from ground truth {gt.shape}')
-    valid = (gt > min_depth) & (gt < max_depth)
-    valid &= eval_crop_mask(gt.shape, crop, uncropped_shape, offset)
+    gt, pred, valid = evaluated_pixels(gt, pred, min_depth, max_depth, crop, uncropped_shape,
+                                       offset)
     if not valid.any():
         return None
     pred = pred[valid]
@@ -233,26 +257,17 @@ def edge_depth_errors(gt: np.ndarray, pred: np.ndarray, min_depth: float, max_de
     targets, show up here much more than in the full-image numbers.
 
     Args:
-        gt (np.ndarray): (H, W) ground truth, 0 where unknown.
-        pred (np.ndarray): (H, W) prediction.
-        min_depth (float): ``min_depth_eval``.
-        max_depth (float): ``max_depth_eval``.
-        crop (str, optional): See :func:`eval_crop_mask`.
+        gt, pred, min_depth, max_depth, crop, uncropped_shape, offset: As in
+            :func:`evaluated_pixels`.
         rel_jump (float): See :func:`depth_edge_mask`.
         band (int): See :func:`depth_edge_mask`.
-        uncropped_shape (tuple[int, int], optional): Full frame size for KB crops.
-        offset (tuple[int, int]): (top, left) of a KB crop.
 
     Returns:
         dict | None: ``edge_abs_rel``, ``edge_rmse`` and ``n_edge``, or None
         when the image has no edge pixel.
     """
-    gt = np.asarray(gt, dtype=np.float64)
-    pred = np.asarray(pred, dtype=np.float64)
-    if gt.shape != pred.shape:
-        raise ValueError(f'prediction shape {pred.shape} differs from ground truth {gt.shape}')
-    valid = (gt > min_depth) & (gt < max_depth)
-    valid &= eval_crop_mask(gt.shape, crop, uncropped_shape, offset)
+    gt, pred, valid = evaluated_pixels(gt, pred, min_depth, max_depth, crop, uncropped_shape,
+                                       offset)
     edge = depth_edge_mask(gt, valid, rel_jump, band)
     if not edge.any():
         return None
@@ -260,3 +275,51 @@ def edge_depth_errors(gt: np.ndarray, pred: np.ndarray, min_depth: float, max_de
     p = clip_prediction(pred[edge], min_depth, max_depth)
     return dict(edge_abs_rel=float(np.mean(np.abs(g - p) / g)),
                 edge_rmse=float(np.sqrt(np.mean((g - p)**2))), n_edge=int(edge.sum()))
+
+
+# The sparse-pixel probe's evaluation (Sec. 3.1, Table 1, Fig. 3); its masking ops live in
+# mmdepth_dgr.models.utils.probe_ops, where the probe model uses them.
+
+
+def depth_rmse(gt: np.ndarray, pred: np.ndarray, min_depth: float, max_depth: float,
+               crop: Optional[str] = None, uncropped_shape: Optional[Tuple[int, int]] = None,
+               offset: Tuple[int, int] = (0, 0)) -> Optional[float]:
+    """RMSE of one prediction with the project's evaluation conventions.
+
+    Thin wrapper of :func:`~mmdepth_dgr.evaluation.functional.evaluate_depth`
+    (valid GT range, evaluation crop, prediction clamped to the caps).
+
+    Args:
+        gt, pred, min_depth, max_depth, crop, uncropped_shape, offset: As in
+            :func:`evaluate_depth` (without median scaling).
+
+    Returns:
+        float | None: The RMSE in metres, or None without a valid pixel.
+    """
+    metrics = evaluate_depth(gt, pred, min_depth, max_depth, crop=crop,
+                             uncropped_shape=uncropped_shape, offset=offset)
+    return None if metrics is None else metrics['rmse']
+
+
+def gradient_magnitude(image: np.ndarray) -> np.ndarray:
+    """Image gradient magnitude (Fig. 3, second column) of an RGB or grey image.
+
+    3x3 Sobel derivatives of the grey image (mean of the channels, in [0, 1]),
+    replicate border, ``sqrt(gx**2 + gy**2)``.
+
+    Args:
+        image (np.ndarray): (H, W, 3) or (H, W) image, uint8 or float.
+
+    Returns:
+        np.ndarray: (H, W) float64 magnitude.
+    """
+    img = np.asarray(image, dtype=np.float64)
+    if np.issubdtype(np.asarray(image).dtype, np.integer):
+        img = img / 255.0
+    gray = img.mean(axis=2) if img.ndim == 3 else img
+    p = np.pad(gray, 1, mode='edge')
+    dx = p[:, 2:] - p[:, :-2]
+    gx = dx[:-2] + 2 * dx[1:-1] + dx[2:]
+    dy = p[2:, :] - p[:-2, :]
+    gy = dy[:, :-2] + 2 * dy[:, 1:-1] + dy[:, 2:]
+    return np.sqrt(gx**2 + gy**2)

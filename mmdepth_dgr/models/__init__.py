@@ -1,2 +1,3 @@
-"""Models: backbone wrappers, decode heads, necks, losses, segmentors (in mmseg's MODELS)."""
-from . import backbones, decode_heads, losses, necks, segmentors  # noqa: F401
+"""Models: backbone wrappers, decode heads, necks, losses, segmentors and reusable blocks
+(``utils``), registered in mmseg's MODELS."""
+from . import backbones, decode_heads, losses, necks, segmentors, utils  # noqa: F401

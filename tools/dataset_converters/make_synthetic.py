@@ -11,11 +11,10 @@ Examples::
 import argparse
 import time
 
-from mmdepth_dgr.datasets.synthetic import generate_kitti, generate_nyu, make_progress_printer
+from mmdepth_dgr.synthetic import KITTI_SPEC, NYU_SPEC, generate_dataset, make_progress_printer
 
-GENERATORS = {'nyu': generate_nyu, 'kitti': generate_kitti}
+SPECS = {'nyu': NYU_SPEC, 'kitti': KITTI_SPEC}
 DEFAULT_SIZE = {'nyu': (480, 640), 'kitti': (375, 1242)}
-GROUP_ARG = {'nyu': 'num_scenes', 'kitti': 'num_drives'}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -28,7 +27,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         Parsed arguments.
     """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('dataset', choices=sorted(GENERATORS), help='layout to write')
+    parser.add_argument('dataset', choices=sorted(SPECS), help='layout to write')
     parser.add_argument('--out', required=True, help='output root directory')
     parser.add_argument('--num-train', type=int, default=200, help='training frames')
     parser.add_argument('--num-test', type=int, default=50, help='test frames')
@@ -47,18 +46,13 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point."""
     args = parse_args(argv)
     default_h, default_w = DEFAULT_SIZE[args.dataset]
-    kwargs = {
-        'num_train': args.num_train,
-        'num_test': args.num_test,
-        'height': default_h if args.height is None else args.height,
-        'width': default_w if args.width is None else args.width,
-        'seed': args.seed,
-        GROUP_ARG[args.dataset]: args.num_groups,
-        'progress': make_progress_printer(args.dataset),
-    }
     start = time.perf_counter()
     try:
-        result = GENERATORS[args.dataset](args.out, **kwargs)
+        result = generate_dataset(
+            SPECS[args.dataset], args.out, args.num_train, args.num_test,
+            height=default_h if args.height is None else args.height,
+            width=default_w if args.width is None else args.width, seed=args.seed,
+            num_groups=args.num_groups, progress=make_progress_printer(args.dataset))
     except (TypeError, ValueError) as err:
         raise SystemExit(f'error: {err}') from err
     seconds = time.perf_counter() - start

@@ -1,17 +1,21 @@
 """Convert an official AdaBins checkpoint (shariqfarooq123/AdaBins) to this project.
 
 python tools/model_converters/adabins2mmdepth.py AdaBins_nyu.pt adabins_efficientnet-b5_nyu.pth
-python tools/test.py configs/adabins/adabins_efficientnet-b5_nyu.py adabins_efficientnet-b5_nyu.pth
+python tools/test.py configs/adabins/adabins_efficientnet-b5_4xb4-80k_nyu-416x544.py \\
+    adabins_efficientnet-b5_nyu.pth
 
-The result also loads into configs/dgr/adabins_dgr_{nyu,kitti}.py (``load_from``), whose
+The result also loads into configs/dgr/adabins-dgr_efficientnet-b5_*.py (``load_from``), whose
 only extra weights are the zero-initialised DGR blocks. The key mapping is
 :func:`mmdepth_dgr.models.converters.adabins.convert_adabins`.
 """
 import argparse
 
-import torch
-
-from mmdepth_dgr.models.converters.adabins import checkpoint_state_dict, convert_adabins
+from mmdepth_dgr.models.converters.adabins import convert_adabins
+from mmdepth_dgr.models.converters.utils import (
+    checkpoint_state_dict,
+    load_official_checkpoint,
+    save_converted_checkpoint,
+)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -25,10 +29,11 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> None:
     """Entry point."""
     args = parse_args(argv)
-    # official checkpoints also hold the optimizer state and the epoch
-    checkpoint = torch.load(args.src, map_location='cpu', weights_only=False)
-    state_dict, dropped = convert_adabins(checkpoint_state_dict(checkpoint))
-    torch.save({'state_dict': state_dict, 'meta': {'converted_from': args.src}}, args.dst)
+    # official checkpoints also hold the optimizer state and the epoch; a checkpoint
+    # without a 'model'/'state_dict' entry is passed on as is (strict=False)
+    checkpoint = load_official_checkpoint(args.src)
+    state_dict, dropped = convert_adabins(checkpoint_state_dict(checkpoint, strict=False))
+    save_converted_checkpoint(state_dict, args.dst, args.src)
     print(f'wrote {len(state_dict)} tensors to {args.dst}; dropped {len(dropped)} unused '
           f'official tensors: {dropped}')
 

@@ -6,11 +6,11 @@ python tools/model_converters/depthformer2mmdepth.py hahi depthformer_swinl_22k_
     depthformer-hahi_swin-l_kitti.pth       # Li et al., zhyever/Monocular-Depth-Estimation-Toolbox
 python tools/model_converters/depthformer2mmdepth.py transbins Depthformer_nyu.pt \\
     depthformer-transbins_mit-b4_nyu.pth    # Agarwal & Arora (ICIP'22), ashutosh1807/Depthformer
-python tools/test.py configs/depthformer/depthformer-hahi_swin-l_kitti.py \\
+python tools/test.py configs/depthformer/depthformer-hahi_swin-l_4xb4-80k_kitti-352x704.py \\
     depthformer-hahi_swin-l_kitti.pth
 
 With ``--dgr`` the HAHI weights go to ``neck.necks.1.*``, the layout of the
-``configs/dgr/depthformer-hahi_dgr_*.py`` models (``SequentialNeck([DGRNeck, HAHI])``),
+``configs/dgr/depthformer-hahi-dgr_*.py`` models (``SequentialNeck([DGRNeck, HAHI])``),
 to fine-tune the official weights with DGR (``--cfg-options load_from=...``).
 
 The key mappings are :func:`mmdepth_dgr.models.converters.convert_depthformer_hahi` and
@@ -18,13 +18,15 @@ The key mappings are :func:`mmdepth_dgr.models.converters.convert_depthformer_ha
 """
 import argparse
 
-import torch
-
 from mmdepth_dgr.models.converters.depthformer import (
     convert_depthformer_hahi,
     convert_depthformer_transbins,
 )
-from mmdepth_dgr.models.converters.pixelformer import checkpoint_state_dict
+from mmdepth_dgr.models.converters.utils import (
+    checkpoint_state_dict,
+    load_official_checkpoint,
+    save_converted_checkpoint,
+)
 
 CONVERTERS = {'hahi': convert_depthformer_hahi, 'transbins': convert_depthformer_transbins}
 
@@ -45,7 +47,7 @@ def main(argv=None) -> None:
     """Entry point."""
     args = parse_args(argv)
     # official checkpoints also hold the optimizer state and metadata
-    checkpoint = torch.load(args.src, map_location='cpu', weights_only=False)
+    checkpoint = load_official_checkpoint(args.src)
     state_dict = checkpoint_state_dict(checkpoint)
     if args.variant == 'hahi':
         state_dict = convert_depthformer_hahi(
@@ -55,7 +57,7 @@ def main(argv=None) -> None:
                          'the baseline keys)')
     else:
         state_dict = convert_depthformer_transbins(state_dict)
-    torch.save({'state_dict': state_dict, 'meta': {'converted_from': args.src}}, args.dst)
+    save_converted_checkpoint(state_dict, args.dst, args.src)
     print(f'wrote {len(state_dict)} tensors to {args.dst}')
 
 

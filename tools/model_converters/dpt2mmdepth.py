@@ -1,19 +1,22 @@
 """Convert an official DPT-Hybrid depth checkpoint (isl-org/DPT) to this project.
 
 python tools/model_converters/dpt2mmdepth.py dpt_hybrid_nyu-2ce69ec7.pt dpt_nyu.pth --dataset nyu
-python tools/test.py configs/dpt/dpt_r50-vit-b16_nyu.py dpt_nyu.pth
+python tools/test.py configs/dpt/dpt_r50-vit-b16_4xb4-80k_nyu-416x544.py dpt_nyu.pth
 
 ``--dataset nyu|kitti`` folds the official inverse-depth scale (0.000305 / 6.016e-5) into
 the last conv; the configs carry the matching shift (0.1378 / 0.00579). ``--dgr`` writes
-the neck keys for configs/dgr/dpt_dgr_*.py (``SequentialNeck([DPTReassemble, DGRNeck])``).
+the neck keys for configs/dgr/dpt-dgr_*.py (``SequentialNeck([DPTReassemble, DGRNeck])``).
 For the relative MiDaS model (dpt_hybrid-midas-501f0c75.pt) give ``--scale`` yourself or
 none. The key mapping is :func:`mmdepth_dgr.models.converters.dpt.convert_dpt_hybrid`.
 """
 import argparse
 
-import torch
-
 from mmdepth_dgr.models.converters.dpt import DPT_INVERSE_DEPTH, convert_dpt_hybrid
+from mmdepth_dgr.models.converters.utils import (
+    checkpoint_state_dict,
+    load_official_checkpoint,
+    save_converted_checkpoint,
+)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -33,16 +36,16 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> None:
     """Entry point."""
     args = parse_args(argv)
-    checkpoint = torch.load(args.src, map_location='cpu', weights_only=False)
-    if isinstance(checkpoint, dict) and isinstance(checkpoint.get('model'), dict):
-        checkpoint = checkpoint['model']  # DPT's loader accepts {'model': ..., 'optimizer': ...}
+    # DPT's loader accepts a bare state dict or {'model': ..., 'optimizer': ...}
+    checkpoint = checkpoint_state_dict(load_official_checkpoint(args.src), keys=('model', ),
+                                       strict=False)
     scale = DPT_INVERSE_DEPTH[args.dataset][0] if args.dataset else args.scale
     state_dict, dropped = convert_dpt_hybrid(
         checkpoint, depth_scale=scale, neck_prefix='neck.necks.0.' if args.dgr else 'neck.')
-    meta = {'converted_from': args.src, 'folded_inverse_depth_scale': scale}
+    meta = {'folded_inverse_depth_scale': scale}
     if args.dataset:
         meta['inverse_shift'] = DPT_INVERSE_DEPTH[args.dataset][1]
-    torch.save({'state_dict': state_dict, 'meta': meta}, args.dst)
+    save_converted_checkpoint(state_dict, args.dst, args.src, **meta)
     print(f'wrote {len(state_dict)} tensors to {args.dst} (inverse-depth scale folded: {scale}); '
           f'dropped {len(dropped)} unused official tensors: {dropped}')
 

@@ -1,15 +1,19 @@
 """Convert an official PixelFormer checkpoint (ashutosh1807/PixelFormer) to this project.
 
 python tools/model_converters/pixelformer2mmdepth.py nyu.pth pixelformer_swin-l_nyu.pth
-python tools/test.py configs/pixelformer/pixelformer_swin-l_nyu.py pixelformer_swin-l_nyu.pth
+python tools/test.py configs/pixelformer/pixelformer_swin-l_4xb2-80k_nyu-416x544.py \\
+    pixelformer_swin-l_nyu.pth
 
 The key mapping is :func:`mmdepth_dgr.models.converters.convert_pixelformer`.
 """
 import argparse
 
-import torch
-
-from mmdepth_dgr.models.converters.pixelformer import checkpoint_state_dict, convert_pixelformer
+from mmdepth_dgr.models.converters.pixelformer import convert_pixelformer
+from mmdepth_dgr.models.converters.utils import (
+    checkpoint_state_dict,
+    load_official_checkpoint,
+    save_converted_checkpoint,
+)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -24,9 +28,9 @@ def main(argv=None) -> None:
     """Entry point."""
     args = parse_args(argv)
     # official checkpoints also hold the optimizer state (plain tensors and numbers)
-    checkpoint = torch.load(args.src, map_location='cpu', weights_only=False)
+    checkpoint = load_official_checkpoint(args.src)
     state_dict = convert_pixelformer(checkpoint_state_dict(checkpoint))
-    torch.save({'state_dict': state_dict, 'meta': {'converted_from': args.src}}, args.dst)
+    save_converted_checkpoint(state_dict, args.dst, args.src)
     print(f'wrote {len(state_dict)} tensors to {args.dst}')
 
 

@@ -12,10 +12,12 @@ The key mapping is :func:`mmdepth_dgr.models.converters.swindepth.convert_swinde
 """
 import argparse
 
-import torch
-
-from mmdepth_dgr.models.converters.pixelformer import checkpoint_state_dict
 from mmdepth_dgr.models.converters.swindepth import convert_swindepth_checkpoint
+from mmdepth_dgr.models.converters.utils import (
+    checkpoint_state_dict,
+    load_official_checkpoint,
+    save_converted_checkpoint,
+)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -32,10 +34,10 @@ def main(argv=None) -> None:
     """Entry point."""
     args = parse_args(argv)
     # released Swin/depth checkpoints may hold optimizer state and other metadata
-    checkpoint = torch.load(args.src, map_location='cpu', weights_only=False)
+    checkpoint = load_official_checkpoint(args.src)
     state_dict, dropped = convert_swindepth_checkpoint(checkpoint_state_dict(checkpoint),
                                                        args.encoder_prefix)
-    torch.save({'state_dict': state_dict, 'meta': {'converted_from': args.src}}, args.dst)
+    save_converted_checkpoint(state_dict, args.dst, args.src)
     print(f'wrote {len(state_dict)} tensors to {args.dst} ({len(dropped)} classifier/buffer '
           'tensors dropped)')
 

@@ -2,7 +2,7 @@
 
 python tools/model_converters/transdepth2mmdepth.py \\
     checkpoints/nyu_depth_pretrained/<model file> transdepth_r50-vit-b16_nyu.pth
-python tools/test.py configs/transdepth/transdepth_r50-vit-b16_nyu.py \\
+python tools/test.py configs/transdepth/transdepth_r50-vit-b16_4xb2-151k_nyu-416x544.py \\
     transdepth_r50-vit-b16_nyu.pth
 
 The official files come from ``scripts/download_TransDepth_model.sh {nyu_depth,kitti_depth}``
@@ -12,10 +12,12 @@ TransUNet's decoder blocks, which the official model builds but never runs, are 
 """
 import argparse
 
-import torch
-
-from mmdepth_dgr.models.converters.pixelformer import checkpoint_state_dict
 from mmdepth_dgr.models.converters.transdepth import convert_transdepth_checkpoint
+from mmdepth_dgr.models.converters.utils import (
+    checkpoint_state_dict,
+    load_official_checkpoint,
+    save_converted_checkpoint,
+)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -30,9 +32,9 @@ def main(argv=None) -> None:
     """Entry point."""
     args = parse_args(argv)
     # official checkpoints also hold the optimizer state and numpy metadata
-    checkpoint = torch.load(args.src, map_location='cpu', weights_only=False)
+    checkpoint = load_official_checkpoint(args.src)
     state_dict, dropped = convert_transdepth_checkpoint(checkpoint_state_dict(checkpoint))
-    torch.save({'state_dict': state_dict, 'meta': {'converted_from': args.src}}, args.dst)
+    save_converted_checkpoint(state_dict, args.dst, args.src)
     print(f'wrote {len(state_dict)} tensors to {args.dst} ({len(dropped)} unused official '
           'tensors dropped)')
 

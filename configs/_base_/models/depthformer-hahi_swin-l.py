@@ -5,7 +5,7 @@
 # decoder (LeakyReLU, no norm, ReLU output + min_depth), SigLoss
 # sqrt(Var(g) + 0.15 mean(g)^2) over the pooled batch, as released in
 # zhyever/Monocular-Depth-Estimation-Toolbox (configs/depthformer/depthformer_swinl_22k_w7_*).
-_base_ = ['./depth_swin-l.py']
+_base_ = ['./multiscale-depth_swin-l.py']
 levels = [64, 192, 384, 768, 1536]
 model = dict(
     backbone=dict(

@@ -4,7 +4,7 @@
 # 4 layers, 1500 positions, 'linear' width norm), trained with SILog
 # 10 * sqrt(Var(g) + 0.5 mean(g)^2) over the pooled batch + 0.1 * bin chamfer loss, as in
 # ashutosh1807/Depthformer (models/unet_adaptive_bins.py, loss.py, args_train_*.txt).
-_base_ = ['./depth_segformer_mit-b0.py']
+_base_ = ['./multiscale-depth_mit-b0.py']
 model = dict(
     backbone=dict(
         embed_dims=64,

@@ -3,7 +3,7 @@
 # 0.1 m, SAM widths 128/256/512/1024, window 7, PPM queries of 512 channels), trained with
 # SILog (10 * sqrt(mean d^2 - 0.85 mean(d)^2) over the pooled batch), as in
 # ashutosh1807/PixelFormer (networks/PixelFormer.py, train.py).
-_base_ = ['./depth_swin-l.py']
+_base_ = ['./multiscale-depth_swin-l.py']
 model = dict(
     backbone=dict(
         pretrain_img_size=224,

@@ -4,6 +4,8 @@ from typing import Dict
 from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
 
+from .utils import aligned_seg_fields
+
 
 @TRANSFORMS.register_module()
 class KBCrop(BaseTransform):
@@ -24,7 +26,7 @@ class KBCrop(BaseTransform):
     Required Keys:
 
     - img
-    - seg_fields (optional) and the keys it lists
+    - seg_fields (optional) and the maps it lists, cut to the same KB window
 
     Modified Keys:
 
@@ -69,12 +71,7 @@ class KBCrop(BaseTransform):
             raise ValueError(
                 f'KBCrop: image of size {(h, w)} is smaller than the crop '
                 f'{(self.height, self.width)}: {results.get("img_path")}')
-        seg_fields = results.get('seg_fields', [])
-        for key in seg_fields:
-            if results[key].shape[:2] != (h, w):
-                raise ValueError(
-                    f'KBCrop: {key} has shape {results[key].shape[:2]} but img has '
-                    f'{(h, w)}: {results.get("img_path")}')
+        _, seg_fields = aligned_seg_fields(results, 'KBCrop')
 
         top = h - self.height
         left = (w - self.width) // 2

@@ -5,6 +5,8 @@ from typing import Dict, Tuple
 from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
 
+from .utils import aligned_seg_fields
+
 
 def _round_half_up(x: float) -> int:
     """Round to the nearest integer, halves up (Python's ``round`` is half-even)."""
@@ -23,7 +25,7 @@ class NYUBorderCrop(BaseTransform):
     Required Keys:
 
     - img
-    - seg_fields (optional) and the keys it lists
+    - seg_fields (optional) and the maps it lists, cut to the same border box
 
     Modified Keys:
 
@@ -85,12 +87,7 @@ class NYUBorderCrop(BaseTransform):
         """
         img = results['img']
         h, w = img.shape[:2]
-        seg_fields = results.get('seg_fields', [])
-        for key in seg_fields:
-            if results[key].shape[:2] != (h, w):
-                raise ValueError(
-                    f'NYUBorderCrop: {key} has shape {results[key].shape[:2]} but img has '
-                    f'{(h, w)}: {results.get("img_path")}')
+        _, seg_fields = aligned_seg_fields(results, 'NYUBorderCrop')
         left, top, right, bottom = self.scaled_box((h, w))
         results['img'] = img[top:bottom, left:right, ...]
         for key in seg_fields:

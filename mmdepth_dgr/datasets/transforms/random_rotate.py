@@ -7,6 +7,8 @@ from mmcv.transforms import BaseTransform
 from mmcv.transforms.utils import cache_randomness
 from mmseg.registry import TRANSFORMS
 
+from .utils import aligned_seg_fields
+
 _INTERPOLATIONS = {
     'nearest': cv2.INTER_NEAREST,
     'bilinear': cv2.INTER_LINEAR,
@@ -112,12 +114,7 @@ class DepthRandomRotate(BaseTransform):
 
         img = results['img']
         h, w = img.shape[:2]
-        seg_fields = results.get('seg_fields', [])
-        for key in seg_fields:
-            if results[key].shape[:2] != (h, w):
-                raise ValueError(
-                    f'DepthRandomRotate: {key} has shape {results[key].shape[:2]} '
-                    f'but img has {(h, w)}: {results.get("img_path")}')
+        _, seg_fields = aligned_seg_fields(results, 'DepthRandomRotate')
 
         center = ((w - 1) * 0.5, (h - 1) * 0.5)
         matrix = cv2.getRotationMatrix2D(center, angle, 1.0)

@@ -5,7 +5,8 @@ refines only what the head sees; this wrapper refines the output of every
 stage of a hierarchical backbone so that the refined features both leave the
 backbone and feed the next stage. It re-runs the backbone's own stage loop
 (the stage modules themselves are called unchanged) and inserts
-``DGRNeck.refine(i, x)`` at the point below:
+``MultiLevelDGR.refine(i, x)`` (the per-level logic DGRNeck is built on) at
+the point below:
 
 * mmseg ``ResNet`` and subclasses that keep its ``forward`` (``ResNetV1c``,
   ``ResNetV1d``, ``ResNeXt``): on the output of ``layer{i+1}``.
@@ -44,7 +45,7 @@ from mmseg.models.utils import nlc_to_nchw
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from ..necks.dgr_neck import DGRNeck
+from ..utils import MultiLevelDGR
 
 _OWN_KEYS = ('backbone.', 'dgr.')
 
@@ -124,7 +125,8 @@ class DGRBackbone(BaseModule):
     Args:
         backbone (dict): Config of the wrapped backbone (its ``init_cfg``
             still loads pretrained weights).
-        dgr (dict): :class:`DGRNeck` keyword arguments (``levels``,
+        dgr (dict): :class:`~mmdepth_dgr.models.utils.MultiLevelDGR` (the
+            same as :class:`DGRNeck`) keyword arguments (``levels``,
             ``reduction``, ``rank``, ``norm_cfg``, ``act_cfg``, ``zero_init``,
             ``spatial_kernel``). ``levels`` are stage indices. ``in_channels``
             is taken from the backbone; if given it must match.
@@ -153,7 +155,7 @@ class DGRBackbone(BaseModule):
         if given is not None and list(given) != channels:
             raise ValueError(f'DGRBackbone: dgr.in_channels {list(given)} does not match the '
                              f'stage channels {channels} of {type(self.backbone).__name__}')
-        self.dgr = DGRNeck(in_channels=channels, **dgr)
+        self.dgr = MultiLevelDGR(in_channels=channels, **dgr)
         self._register_load_state_dict_pre_hook(self._map_plain_backbone_keys)
 
     @staticmethod
@@ -167,7 +169,7 @@ class DGRBackbone(BaseModule):
 
     def _refine_tokens(self, index: int, x: Tensor, hw_shape: Tuple[int, int]) -> Tensor:
         """Refine a (B, H*W, C) token map of stage ``index`` (Swin)."""
-        if str(index) not in self.dgr.blocks:
+        if not self.dgr.refines(index):
             return x
         refined = self.dgr.refine(index, nlc_to_nchw(x, hw_shape))
         return refined.flatten(2).transpose(1, 2).contiguous()

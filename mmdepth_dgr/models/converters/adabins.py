@@ -31,7 +31,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from torch import Tensor
 
-StateDict = Dict[str, Tensor]
+from .utils import StateDict, replace_prefix, strip_prefix
 
 #: Blocks per stage of EfficientNet-B5 (ceil(2.2 * (1, 2, 2, 3, 3, 4, 1))).
 EFFICIENTNET_B5_REPEATS = (3, 5, 5, 7, 7, 9, 3)
@@ -76,19 +76,6 @@ def efficientnet_block_map(
             mapping[(stage, block)] = (layer, offset + block)
         offset += n
     return mapping
-
-
-def strip_prefix(state: StateDict, prefix: str = 'module.') -> StateDict:
-    """Remove ``prefix`` from the keys that have it (DataParallel checkpoints).
-
-    Args:
-        state (dict[str, Tensor]): State dict.
-        prefix (str): Prefix. Defaults to 'module.'.
-
-    Returns:
-        dict[str, Tensor]: New dict.
-    """
-    return {(k[len(prefix):] if k.startswith(prefix) else k): v for k, v in state.items()}
 
 
 def _convert_encoder(rest: str, value: Tensor, block_map: dict, head_layer: int,
@@ -160,7 +147,7 @@ def convert_adabins(state: StateDict,
     """
     state = strip_prefix(state)
     for old, new in _LEGACY:
-        state = {(new + k[len(old):] if k.startswith(old) else k): v for k, v in state.items()}
+        state = replace_prefix(state, old, new)
     block_map = efficientnet_block_map(repeats)
     head_layer = max(layer for layer, _ in block_map.values()) + 1
     enc = 'encoder.original_model.'
@@ -180,19 +167,3 @@ def convert_adabins(state: StateDict,
         else:
             out[name] = value
     return out, dropped
-
-
-def checkpoint_state_dict(checkpoint: dict) -> StateDict:
-    """The model state dict of a loaded official checkpoint (``'model'`` entry or itself).
-
-    Args:
-        checkpoint (dict): ``torch.load`` result.
-
-    Returns:
-        dict[str, Tensor]: State dict.
-    """
-    if isinstance(checkpoint, dict) and isinstance(checkpoint.get('model'), dict):
-        return checkpoint['model']
-    if isinstance(checkpoint, dict) and isinstance(checkpoint.get('state_dict'), dict):
-        return checkpoint['state_dict']
-    return checkpoint

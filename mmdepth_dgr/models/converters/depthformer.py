@@ -29,14 +29,11 @@ the SegFormer MiT-b4 encoder ``encoder.model1.*`` by
 :class:`DepthFormerTransbinsHead`.
 """
 import re
-from typing import Dict, Optional
+from typing import Optional
 
 import torch
-from torch import Tensor
 
-from .pixelformer import strip_prefix
-
-StateDict = Dict[str, Tensor]
+from .utils import StateDict, add_prefix, strip_prefix, sub_state_dict
 
 _HAHI_RULES = (
     (re.compile(r'^neck\.multi_att\.'), 'neck.cross_attn.'),
@@ -194,9 +191,8 @@ def convert_depthformer_transbins(state_dict: StateDict) -> StateDict:
         KeyError: A key of no known module.
     """
     state_dict = strip_prefix(state_dict)
-    encoder = {k[len('encoder.model1.'):]: v for k, v in state_dict.items()
-               if k.startswith('encoder.model1.')}
-    out = {f'backbone.{k}': v for k, v in convert_official_mit(encoder).items()}
+    out = add_prefix(convert_official_mit(sub_state_dict(state_dict, 'encoder.model1.')),
+                     'backbone.')
     for key, value in state_dict.items():
         if key.startswith('encoder.model1.'):
             continue

@@ -31,13 +31,10 @@ Dropped on purpose: the ViT's final ``norm`` and classification ``head``
 (the coarsest fusion block has no skip input, so DPT never runs it).
 """
 import re
-from typing import Dict, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
-from torch import Tensor
-
+from .utils import StateDict, sub_state_dict
 from .vit_hybrid import timm_to_vit_hybrid
-
-StateDict = Dict[str, Tensor]
 
 # timm key prefixes that timm_to_vit_hybrid maps
 _TIMM_MAPPED = ('patch_embed.backbone.stem.', 'patch_embed.backbone.stages.', 'patch_embed.proj.',
@@ -105,7 +102,7 @@ def convert_dpt_hybrid(state: StateDict, depth_scale: Optional[float] = None,
     if depth_scale is not None and not depth_scale > 0:
         raise ValueError(f'convert_dpt_hybrid: depth_scale must be > 0, got {depth_scale}')
     vit_prefix = 'pretrained.model.'
-    vit_state = {k[len(vit_prefix):]: v for k, v in state.items() if k.startswith(vit_prefix)}
+    vit_state = sub_state_dict(state, vit_prefix)
     out: StateDict = {}
     dropped: List[str] = []
     converted = timm_to_vit_hybrid(vit_state)

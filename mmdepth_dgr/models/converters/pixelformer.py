@@ -19,25 +19,10 @@ are kept only where the target module has them (mmseg's Swin keeps
 (recomputed here), and each SAM's unused ``proj`` convolution.
 """
 import re
-from typing import Dict
 
-import torch
 from torch import Tensor
 
-StateDict = Dict[str, Tensor]
-
-
-def strip_prefix(state_dict: StateDict, prefix: str = 'module.') -> StateDict:
-    """Remove ``prefix`` from every key that has it (DataParallel/DDP checkpoints).
-
-    Args:
-        state_dict (dict[str, Tensor]): Keys and tensors.
-        prefix (str): Prefix to remove. Defaults to 'module.'.
-
-    Returns:
-        dict[str, Tensor]: A new dict.
-    """
-    return {(k[len(prefix):] if k.startswith(prefix) else k): v for k, v in state_dict.items()}
+from .utils import StateDict, add_prefix, strip_prefix, sub_state_dict
 
 
 def unfold_reduction_order(weight: Tensor) -> Tensor:
@@ -159,9 +144,7 @@ def convert_pixelformer(state_dict: StateDict) -> StateDict:
         KeyError: A key of no known PixelFormer module.
     """
     state_dict = strip_prefix(state_dict)
-    backbone = {k[len('backbone.'):]: v for k, v in state_dict.items()
-                if k.startswith('backbone.')}
-    out = {f'backbone.{k}': v for k, v in convert_official_swin(backbone).items()}
+    out = add_prefix(convert_official_swin(sub_state_dict(state_dict, 'backbone.')), 'backbone.')
     for key, value in state_dict.items():
         if key.startswith('backbone.'):
             continue
@@ -178,22 +161,3 @@ def convert_pixelformer(state_dict: StateDict) -> StateDict:
         else:
             raise KeyError(f'convert_pixelformer: unknown key {key!r}')
     return out
-
-
-def checkpoint_state_dict(checkpoint: dict) -> StateDict:
-    """The model weights inside an official checkpoint object.
-
-    Args:
-        checkpoint (dict): ``torch.load`` result: ``{'model': ...}`` (PixelFormer,
-            ICIP'22 DepthFormer), ``{'state_dict': ...}`` (mmcv/mmengine) or a
-            bare state dict.
-
-    Returns:
-        dict[str, Tensor]: The state dict.
-    """
-    for key in ('model', 'state_dict'):
-        if key in checkpoint and isinstance(checkpoint[key], dict):
-            return checkpoint[key]
-    if all(isinstance(v, torch.Tensor) for v in checkpoint.values()):
-        return checkpoint
-    raise KeyError(f'no model weights in checkpoint with keys {sorted(checkpoint)[:10]}')

@@ -12,13 +12,11 @@ keys under ``backbone.`` with :func:`~mmdepth_dgr.models.converters.pixelformer.
 convert_official_swin`, and keeps keys that are already in this project's
 layout (``decode_head.*``, ``neck.*``).
 """
-from typing import Dict, List, Tuple
+from typing import List, Tuple
 
-from torch import Tensor
+from .pixelformer import convert_official_swin
+from .utils import StateDict, add_prefix, strip_prefix
 
-from .pixelformer import convert_official_swin, strip_prefix
-
-StateDict = Dict[str, Tensor]
 OWN_PREFIXES = ('decode_head.', 'neck.')
 # classifier-only entries of an ImageNet Swin checkpoint: the head and the final norm that
 # feeds global pooling (the depth model has its own per-level output norms norm0..norm3)
@@ -58,5 +56,5 @@ def convert_swindepth_checkpoint(state: StateDict, encoder_prefix: str = 'backbo
         else:
             raise KeyError(f'convert_swindepth_checkpoint: key {key!r} is neither under the '
                            f'encoder prefix {encoder_prefix!r} nor one of {OWN_PREFIXES}')
-    out.update({f'backbone.{k}': v for k, v in convert_official_swin(encoder).items()})
+    out.update(add_prefix(convert_official_swin(encoder), 'backbone.'))
     return out, dropped

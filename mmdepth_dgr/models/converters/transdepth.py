@@ -20,11 +20,8 @@ official                                                  this project
 import re
 from typing import Dict, List, Tuple
 
-from torch import Tensor
-
+from .utils import StateDict, add_prefix, strip_prefix
 from .vit_hybrid import transunet_to_vit_hybrid
-
-StateDict = Dict[str, Tensor]
 
 _CONV_BN = {'0': 'conv', '1': 'bn'}
 _MSG_INDEX = {'35': '0', '45': '1', '55': '2'}
@@ -36,11 +33,6 @@ _BTS_CONVS = ('upconv5', 'upconv4', 'upconv3', 'upconv2', 'upconv1', 'conv5', 'c
               'conv2', 'conv1', 'daspp_conv')
 _BTS_NORMS = {'bn5': 'upconv5.bn', 'bn4': 'upconv4.bn', 'bn4_2': 'conv4.bn', 'bn3': 'upconv3.bn',
               'bn2': 'upconv2.bn'}
-
-
-def _strip_wrapper(state: StateDict) -> StateDict:
-    """Drop the ``module.`` prefix of (Distributed)DataParallel checkpoints."""
-    return {k[len('module.'):] if k.startswith('module.') else k: v for k, v in state.items()}
 
 
 def _map_agd(rest: str) -> str:
@@ -129,9 +121,8 @@ def convert_transdepth_checkpoint(state: StateDict) -> Tuple[StateDict, List[str
     Raises:
         KeyError: A key of no known TransDepth module.
     """
-    state = _strip_wrapper(state)
-    out: StateDict = {f'backbone.{k}': v for k, v in
-                      transunet_to_vit_hybrid(state, prefix='encoder.').items()}
+    state = strip_prefix(state)
+    out = add_prefix(transunet_to_vit_hybrid(state, prefix='encoder.'), 'backbone.')
     reduc_index = _reduction_indices(state)
     dropped = []
     for key, value in state.items():

@@ -22,7 +22,7 @@ from typing import Dict, Optional
 import torch
 from torch import Tensor
 
-StateDict = Dict[str, Tensor]
+from .utils import StateDict, strip_prefix
 
 
 def _hwio_to_oihw(kernel: Tensor) -> Tensor:
@@ -241,8 +241,7 @@ def convert_vit_hybrid_checkpoint(state: StateDict, model=None) -> StateDict:
         key = next(k for k in state if 'transformer.embeddings.hybrid_model.' in k)
         out = transunet_to_vit_hybrid(state, key[:key.index('transformer.')])
     elif layout == 'mmdepth':
-        out = {k[len('backbone.'):] if k.startswith('backbone.') else k: v
-               for k, v in state.items()}
+        out = strip_prefix(state, 'backbone.')
     else:
         raise KeyError('unknown R50+ViT hybrid checkpoint layout; first keys: '
                        f'{list(state)[:5]}')

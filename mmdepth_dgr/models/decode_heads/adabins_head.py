@@ -1,56 +1,12 @@
 """AdaBins decode head (Bhat et al., "AdaBins: Depth Estimation using Adaptive Bins", CVPR'21)."""
 from typing import List, Optional, Sequence, Tuple
 
-import torch
 import torch.nn as nn
-import torch.nn.functional as F
-from mmcv.cnn import ConvModule
 from mmseg.registry import MODELS
-from mmseg.utils import ConfigType
 from torch import Tensor
 
-from .bins_depth_head import (
-    BinsDepthHead,
-    bin_centers_from_edges,
-    bin_edges_from_widths,
-    depth_from_bins,
-)
-
-
-class UpSampleBlock(nn.Module):
-    """AdaBins' ``UpSampleBN``: upsample, concatenate the skip, two 3x3 conv-BN-LeakyReLU.
-
-    Args:
-        in_channels (int): Channels of the upsampled map plus the skip.
-        out_channels (int): Output channels.
-        norm_cfg (dict): Norm config.
-        act_cfg (dict): Activation config.
-        align_corners (bool): Of the bilinear upsampling (AdaBins: True).
-    """
-
-    def __init__(self, in_channels: int, out_channels: int, norm_cfg: dict, act_cfg: dict,
-                 align_corners: bool = True) -> None:
-        super().__init__()
-        self.align_corners = align_corners
-        # the convolutions keep their bias before BN, as AdaBins' nn.Conv2d do
-        self.conv1 = ConvModule(in_channels, out_channels, 3, padding=1, bias=True,
-                                norm_cfg=norm_cfg, act_cfg=act_cfg)
-        self.conv2 = ConvModule(out_channels, out_channels, 3, padding=1, bias=True,
-                                norm_cfg=norm_cfg, act_cfg=act_cfg)
-
-    def forward(self, x: Tensor, skip: Tensor) -> Tensor:
-        """Upsample ``x`` to ``skip``'s size and fuse.
-
-        Args:
-            x (Tensor): (B, C1, h, w) coarse map.
-            skip (Tensor): (B, C2, H, W) skip features.
-
-        Returns:
-            Tensor: (B, out_channels, H, W).
-        """
-        x = F.interpolate(x, size=skip.shape[2:], mode='bilinear',
-                          align_corners=self.align_corners)
-        return self.conv2(self.conv1(torch.cat([x, skip], dim=1)))
+from ..utils import UpFuseBlock
+from .bins_depth_head import BinsDepthHead
 
 
 @MODELS.register_module()
@@ -62,9 +18,12 @@ class AdaBinsHead(BinsDepthHead):
     1. U-Net decoder (``DecoderBN``): a 1x1 conv of the deepest features to
        ``decoder_channels`` (with ``padding=1`` as in the official code, which
        adds a one-pixel border that the next upsampling absorbs), four
-       :class:`UpSampleBlock` s fusing the skips from coarse to fine and
-       halving the width, and a 3x3 conv to ``channels`` (128) at the
-       resolution of the finest skip (1/2 of the input for EfficientNet).
+       :class:`~mmdepth_dgr.models.utils.UpFuseBlock` s (AdaBins'
+       ``UpSampleBN``: upsample to the skip, concatenate, two 3x3
+       conv-BN-LeakyReLU whose convs keep their bias) fusing the skips from
+       coarse to fine and halving the width, and a 3x3 conv to ``channels``
+       (128) at the resolution of the finest skip (1/2 of the input for
+       EfficientNet).
     2. :class:`AdaBinsMiniViT` (``minivit``): bin widths ``w`` (B, n_bins) and
        range-attention maps ``R``.
     3. ``p = softmax(conv_out(R))`` over ``n_bins`` channels, edges
@@ -84,17 +43,11 @@ class AdaBinsHead(BinsDepthHead):
         in_index (Sequence[int]): Backbone levels used. Defaults to (0, 1, 2, 3, 4).
         decoder_channels (int): Width after the first 1x1 conv, halved by
             every upsampling block. Defaults to 2048.
-        n_bins (int): Number of bins. Defaults to 256.
-        minivit_cfg (dict): Extra :class:`AdaBinsMiniViT` arguments
-            (``in_channels`` and ``n_bins`` are set from this head).
-        norm_cfg (dict): Norm of the decoder blocks. Defaults to BN.
-        act_cfg (dict): Activation of the decoder blocks. Defaults to
-            LeakyReLU(0.01).
-        loss_bins (dict, optional): Bin-centre loss; None disables it.
-            Defaults to ``BinsChamferLoss`` with weight 0.1.
-        align_corners (bool): Bilinear resizing mode. Defaults to True (AdaBins).
-        **kwargs: :class:`DepthBaseHead` arguments (``min_depth``,
-            ``max_depth``, ``loss_decode``, ``init_cfg``).
+        init_cfg (dict, optional): Initialisation config.
+        **kwargs: :class:`BinsDepthHead` arguments (``n_bins``, ``minivit_cfg``,
+            ``norm_cfg`` and ``act_cfg`` of the decoder blocks, ``loss_bins``,
+            ``align_corners``) and :class:`DepthBaseHead` ones (``min_depth``,
+            ``max_depth``, ``loss_decode``).
     """
 
     def __init__(self,
@@ -102,12 +55,6 @@ class AdaBinsHead(BinsDepthHead):
                  channels: int = 128,
                  in_index: Sequence[int] = (0, 1, 2, 3, 4),
                  decoder_channels: int = 2048,
-                 n_bins: int = 256,
-                 minivit_cfg: Optional[dict] = None,
-                 norm_cfg: dict = dict(type='BN', requires_grad=True),
-                 act_cfg: dict = dict(type='LeakyReLU', negative_slope=0.01),
-                 loss_bins: Optional[ConfigType] = dict(type='BinsChamferLoss', loss_weight=0.1),
-                 align_corners: bool = True,
                  init_cfg: Optional[dict] = None,
                  **kwargs) -> None:
         if len(in_channels) != 5 or len(in_index) != 5:
@@ -115,20 +62,16 @@ class AdaBinsHead(BinsDepthHead):
                              f'{list(in_channels)} and in_index {list(in_index)}')
         super().__init__(in_channels=list(in_channels), channels=channels,
                          in_index=list(in_index), input_transform='multiple_select',
-                         align_corners=align_corners, init_cfg=init_cfg, loss_bins=loss_bins,
-                         **kwargs)
-        self.n_bins = n_bins
+                         init_cfg=init_cfg, **kwargs)
         self.bottleneck = nn.Conv2d(in_channels[-1], decoder_channels, 1, padding=1)
         widths = [decoder_channels // 2**i for i in range(5)]
+        # the convolutions keep their bias before BN, as AdaBins' nn.Conv2d do
         self.up_blocks = nn.ModuleList(
-            UpSampleBlock(widths[i] + in_channels[3 - i], widths[i + 1], norm_cfg, act_cfg,
-                          align_corners) for i in range(4))
+            UpFuseBlock(widths[i], in_channels[3 - i], widths[i + 1], self.norm_cfg,
+                        self.act_cfg, self.align_corners, conv_bias=True) for i in range(4))
         self.conv_decoder_out = nn.Conv2d(widths[-1], channels, 3, padding=1)
-        vit_cfg = dict(type='AdaBinsMiniViT')
-        vit_cfg.update(minivit_cfg or {})
-        vit_cfg.update(in_channels=channels, n_bins=n_bins)
-        self.minivit = MODELS.build(vit_cfg)
-        self.conv_out = nn.Conv2d(self.minivit.n_queries, n_bins, 1)
+        self.build_minivit(channels)
+        self.conv_out = nn.Conv2d(self.minivit.n_queries, self.n_bins, 1)
 
     def decode(self, feats: List[Tensor]) -> Tensor:
         """Run the U-Net decoder.
@@ -156,6 +99,4 @@ class AdaBinsHead(BinsDepthHead):
         """
         x = self.decode(self._transform_inputs(inputs))
         widths, attention = self.minivit(x)
-        probs = torch.softmax(self.conv_out(attention), dim=1)
-        edges = bin_edges_from_widths(widths, self.min_depth, self.max_depth)
-        return depth_from_bins(probs, bin_centers_from_edges(edges)), edges
+        return self.depth_and_edges(widths, self.conv_out(attention))

@@ -14,40 +14,12 @@ from typing import List, Optional, Sequence, Tuple
 import torch
 import torch.nn as nn
 from mmcv.cnn import ConvModule
-from mmseg.models.utils import resize
 from mmseg.registry import MODELS
-from mmseg.utils import ConfigType
 from torch import Tensor
 
-from .bins_depth_head import (
-    BinsDepthHead,
-    bin_centers_from_edges,
-    bin_edges_from_widths,
-    depth_from_bins,
-)
+from ..utils import UpFuseBlock
+from .bins_depth_head import BinsDepthHead
 from .depth_base_head import DepthBaseHead
-
-
-class UpFuseBlock(nn.Module):
-    """Two 3x3 ConvModules on ``concat(upsampled coarse, skip)`` (DenseDepth's UpSample).
-
-    Args:
-        in_channels (int): Channels of the concatenation.
-        out_channels (int): Output channels.
-        norm_cfg (dict, optional): Norm config (None in the released model).
-        act_cfg (dict): Activation config.
-    """
-
-    def __init__(self, in_channels: int, out_channels: int, norm_cfg: Optional[dict],
-                 act_cfg: dict) -> None:
-        super().__init__()
-        conv = dict(kernel_size=3, padding=1, norm_cfg=norm_cfg, act_cfg=act_cfg)
-        self.conv1 = ConvModule(in_channels, out_channels, **conv)
-        self.conv2 = ConvModule(out_channels, out_channels, **conv)
-
-    def forward(self, x: Tensor) -> Tensor:
-        """Apply both convolutions."""
-        return self.conv2(self.conv1(x))
 
 
 @MODELS.register_module()
@@ -109,7 +81,8 @@ class DepthFormerDenseHead(DepthBaseHead):
                                    act_cfg=None)
         # coarse to fine: up_blocks[j] produces level L-1-j
         self.up_blocks = nn.ModuleList(
-            UpFuseBlock(in_channels[i] + up_channels[i + 1], up_channels[i], norm_cfg, act_cfg)
+            UpFuseBlock(up_channels[i + 1], in_channels[i], up_channels[i], norm_cfg, act_cfg,
+                        align_corners)
             for i in reversed(range(len(in_channels) - 1)))
 
     def forward(self, inputs: Tuple[Tensor]) -> Tensor:
@@ -124,11 +97,8 @@ class DepthFormerDenseHead(DepthBaseHead):
         feats: List[Tensor] = self._transform_inputs(inputs)
         x = self.top_conv(feats[-1])
         for block, skip in zip(self.up_blocks, reversed(feats[:-1]), strict=True):
-            x = resize(x, size=skip.shape[2:], mode='bilinear', align_corners=self.align_corners)
-            x = block(torch.cat([x, skip], dim=1))
+            x = block(x, skip)
         return self.depth_pred(x)
-
-
 
 
 class TransposeUpBlock(nn.Module):
@@ -214,29 +184,17 @@ class DepthFormerTransbinsHead(BinsDepthHead):
     Args:
         in_channels (Sequence[int]): Channels of the four encoder levels, fine to coarse.
         channels (int): Channels of ``u`` (Transbins input). Defaults to 128.
-        n_bins (int): Number of bins. Defaults to 256.
-        minivit_cfg (dict, optional): Extra :class:`AdaBinsMiniViT` arguments
-            (``in_channels`` and ``n_bins`` come from this head).
-        norm_cfg (dict): Norm of the decoder. Defaults to BN.
-        act_cfg (dict): Activation of the decoder. Defaults to LeakyReLU(0.01).
-        loss_bins (dict, optional): Bin-centre loss; None disables it.
-        align_corners (bool): Loss/prediction resizing mode. Defaults to True
-            (the official SILog resizes with ``align_corners=True``).
         init_cfg (dict, optional): Initialisation config. Defaults to None
             (PyTorch's default initialisation, as the official model).
-        **kwargs: :class:`DepthBaseHead` arguments (``min_depth``,
-            ``max_depth``, ``loss_decode``).
+        **kwargs: :class:`BinsDepthHead` arguments (``n_bins``, ``minivit_cfg``,
+            ``norm_cfg``, ``act_cfg``, ``loss_bins``, ``align_corners``: True, as the
+            official SILog resizes with ``align_corners=True``) and
+            :class:`DepthBaseHead` ones (``min_depth``, ``max_depth``, ``loss_decode``).
     """
 
     def __init__(self,
                  in_channels: Sequence[int] = (64, 128, 320, 512),
                  channels: int = 128,
-                 n_bins: int = 256,
-                 minivit_cfg: Optional[dict] = None,
-                 norm_cfg: dict = dict(type='BN', requires_grad=True),
-                 act_cfg: dict = dict(type='LeakyReLU', negative_slope=0.01),
-                 loss_bins: Optional[ConfigType] = dict(type='BinsChamferLoss', loss_weight=0.1),
-                 align_corners: bool = True,
                  init_cfg: Optional[dict] = None,
                  **kwargs) -> None:
         in_channels = list(in_channels)
@@ -244,10 +202,9 @@ class DepthFormerTransbinsHead(BinsDepthHead):
             raise ValueError(f'DepthFormerTransbinsHead: needs the 4 encoder levels, got '
                              f'in_channels {in_channels}')
         super().__init__(in_channels=in_channels, channels=channels, in_index=[0, 1, 2, 3],
-                         input_transform='multiple_select', align_corners=align_corners,
-                         init_cfg=init_cfg, loss_bins=loss_bins, **kwargs)
-        self.n_bins = n_bins
+                         input_transform='multiple_select', init_cfg=init_cfg, **kwargs)
         c1, c2, c3, c4 = in_channels
+        norm_cfg, act_cfg = self.norm_cfg, self.act_cfg
         self.conv1 = ConvModule(c4, c4, 3, padding=1, bias=True, norm_cfg=norm_cfg,
                                 act_cfg=act_cfg)
         self.up_blocks = nn.ModuleList([
@@ -256,11 +213,8 @@ class DepthFormerTransbinsHead(BinsDepthHead):
             TransposeUpBlock(c2, c1, c1, norm_cfg, act_cfg),
             TransposeUpBlock(c1, 0, channels, norm_cfg, act_cfg),
         ])
-        vit_cfg = dict(type='AdaBinsMiniViT', max_patches=1500)
-        vit_cfg.update(minivit_cfg or {})
-        vit_cfg.update(in_channels=channels, n_bins=n_bins)
-        self.minivit = MODELS.build(vit_cfg)
-        self.conv_out = nn.Conv2d(channels, n_bins, 1)
+        self.build_minivit(channels, max_patches=1500)
+        self.conv_out = nn.Conv2d(channels, self.n_bins, 1)
 
     def decode(self, feats: List[Tensor]) -> Tensor:
         """Run the decoder.
@@ -289,9 +243,7 @@ class DepthFormerTransbinsHead(BinsDepthHead):
         """
         u = self.decode(self._transform_inputs(inputs))
         widths, _ = self.minivit(u)
-        probs = torch.softmax(self.conv_out(u), dim=1)
-        edges = bin_edges_from_widths(widths, self.min_depth, self.max_depth)
-        return depth_from_bins(probs, bin_centers_from_edges(edges)), edges
+        return self.depth_and_edges(widths, self.conv_out(u))
 
 
-__all__ = ['DepthFormerDenseHead', 'DepthFormerTransbinsHead', 'TransposeUpBlock', 'UpFuseBlock']
+__all__ = ['DepthFormerDenseHead', 'DepthFormerTransbinsHead', 'TransposeUpBlock']

@@ -13,7 +13,8 @@ summary) fixes three things, which this head implements:
    levels at the coarsest scale and recalibrates the result with channel and
    spatial attention;
 3. a CNN back end forming an encoder-decoder - a U-Net style decoder with skip
-   connections to the Swin levels (:class:`UpFuseBlock`), ending in
+   connections to the Swin levels
+   (:class:`~mmdepth_dgr.models.utils.UpFuseBlock`), ending in
    ``max_depth * sigmoid(conv(x))`` at full resolution.
 
 Widths, the attention design and the loss are this project's choices (see
@@ -28,6 +29,7 @@ from mmcv.cnn import ConvModule
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from ..utils import UpFuseBlock
 from .depth_base_head import DepthBaseHead
 
 
@@ -113,35 +115,6 @@ class MultiScaleFusionAttention(nn.Module):
         fused = fused * channel_attention_weights(fused, self.fc1, self.fc2)
         fused = fused * spatial_attention_weights(fused, self.spatial)
         return projected[-1] + fused
-
-
-class UpFuseBlock(nn.Module):
-    """x2 bilinear upsampling, concatenation with a skip map, two 3x3 ConvModules.
-
-    Args:
-        in_channels (int): Channels of the coarse input.
-        skip_channels (int): Channels of the skip map (0: none).
-        out_channels (int): Output channels.
-        norm_cfg (dict, optional): Norm config.
-        act_cfg (dict): Activation config.
-        align_corners (bool): For the upsampling.
-    """
-
-    def __init__(self, in_channels: int, skip_channels: int, out_channels: int,
-                 norm_cfg: Optional[dict], act_cfg: dict, align_corners: bool = False) -> None:
-        super().__init__()
-        conv = dict(norm_cfg=norm_cfg, act_cfg=act_cfg)
-        self.align_corners = align_corners
-        self.conv1 = ConvModule(in_channels + skip_channels, out_channels, 3, padding=1, **conv)
-        self.conv2 = ConvModule(out_channels, out_channels, 3, padding=1, **conv)
-
-    def forward(self, x: Tensor, skip: Optional[Tensor] = None) -> Tensor:
-        """Upsample to the skip map's size (or x2) and fuse."""
-        size = skip.shape[2:] if skip is not None else (x.shape[2] * 2, x.shape[3] * 2)
-        x = F.interpolate(x, size=size, mode='bilinear', align_corners=self.align_corners)
-        if skip is not None:
-            x = torch.cat([x, skip], dim=1)
-        return self.conv2(self.conv1(x))
 
 
 @MODELS.register_module()

@@ -15,17 +15,9 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from torch import Tensor
 
-from mmdepth_dgr.evaluation.probe_functional import (
-    DEFAULT_MASK_THRESHOLD,
-    apply_mask,
-    binarize_mask,
-    check_threshold,
-    image_region_mask,
-    mask_l1,
-    mask_sparsity,
-    restore_map,
-)
 from mmdepth_dgr.utils import strip_pretrained, sync_bn_to_bn
+
+from ..utils import probe_ops
 
 #: Keys of the data preprocessor that must agree between the probe and its target.
 _PREPROCESSOR_KEYS = ('mean', 'std', 'bgr_to_rgb', 'rgb_to_bgr', 'pad_val')
@@ -98,7 +90,7 @@ class SparsePixelProbe(BaseModel):
 
     The mask multiplies the image *after* the data preprocessor's
     normalisation (a removed pixel becomes the mean colour, 0, like padding);
-    see :mod:`mmdepth_dgr.evaluation.probe_functional`. Training uses the soft
+    see :mod:`mmdepth_dgr.models.utils.probe_ops`. Training uses the soft
     mask; ``predict`` binarises it (Eq. 7-8) with ``test_cfg.threshold`` unless
     ``test_cfg.binarize=False``.
 
@@ -163,7 +155,8 @@ class SparsePixelProbe(BaseModel):
         if unknown:
             raise KeyError(f'SparsePixelProbe: unknown test_cfg keys {sorted(unknown)}')
         self.binarize = bool(test_cfg.get('binarize', True))
-        self.threshold = check_threshold(test_cfg.get('threshold', DEFAULT_MASK_THRESHOLD))
+        self.threshold = probe_ops.check_threshold(
+            test_cfg.get('threshold', probe_ops.DEFAULT_MASK_THRESHOLD))
         self.with_full_prediction = bool(test_cfg.get('with_full_prediction', True))
         self.test_cfg = test_cfg
 
@@ -254,7 +247,7 @@ class SparsePixelProbe(BaseModel):
             tuple[Tensor, Tensor]: The evaluation mask and the soft mask.
         """
         soft = self.soft_mask(inputs)
-        return (binarize_mask(soft, self.threshold) if self.binarize else soft), soft
+        return (probe_ops.binarize_mask(soft, self.threshold) if self.binarize else soft), soft
 
     @staticmethod
     def _region(inputs: Tensor, data_samples: Optional[list]) -> Tensor:
@@ -263,7 +256,7 @@ class SparsePixelProbe(BaseModel):
         if data_samples is not None:
             pads = [s.metainfo.get('img_padding_size', s.metainfo.get('padding_size'))
                     for s in data_samples]
-        return image_region_mask(inputs.shape, pads, device=inputs.device)
+        return probe_ops.image_region_mask(inputs.shape, pads, device=inputs.device)
 
     # ---------------------------------------------------------------- modes
 
@@ -285,13 +278,13 @@ class SparsePixelProbe(BaseModel):
         with torch.no_grad():
             full = self.target_depth(inputs)
         soft = self.soft_mask(inputs)
-        masked = self.target_depth(apply_mask(inputs, soft))
-        l1 = mask_l1(soft, region)
+        masked = self.target_depth(probe_ops.apply_mask(inputs, soft))
+        l1 = probe_ops.mask_l1(soft, region)
         losses = {
             self.loss_dif.loss_name: self.loss_dif(masked, full.detach(), valid_mask=region),
             'loss_sparsity': self.lambda_sparsity * l1.mean(),
             'mask_mean': l1.mean().detach(),
-            'sparsity': mask_sparsity(soft.detach(), self.threshold, region).mean(),
+            'sparsity': probe_ops.mask_sparsity(soft.detach(), self.threshold, region).mean(),
         }
         return losses
 
@@ -308,22 +301,22 @@ class SparsePixelProbe(BaseModel):
             original image size.
         """
         mask, soft = self.eval_mask(inputs)
-        depth = self.target_depth(apply_mask(inputs, mask))
+        depth = self.target_depth(probe_ops.apply_mask(inputs, mask))
         full = self.target_depth(inputs) if self.with_full_prediction else None
         if data_samples is None:
             hw = tuple(inputs.shape[2:])
             data_samples = [SegDataSample(metainfo=dict(ori_shape=hw, img_shape=hw))
                             for _ in range(inputs.shape[0])]
         align = bool(self.target.align_corners)
+        restore = probe_ops.restore_map
+        mask_mode = 'nearest' if self.binarize else 'bilinear'
         for i, sample in enumerate(data_samples):
             meta = sample.metainfo
-            fields = dict(
-                pred_depth_map=restore_map(depth[i], meta, 'bilinear', align),
-                pred_mask=restore_map(mask[i], meta, 'nearest' if self.binarize else 'bilinear',
-                                      align),
-                pred_soft_mask=restore_map(soft[i], meta, 'bilinear', align))
+            fields = dict(pred_depth_map=restore(depth[i], meta, 'bilinear', align),
+                          pred_mask=restore(mask[i], meta, mask_mode, align),
+                          pred_soft_mask=restore(soft[i], meta, 'bilinear', align))
             if full is not None:
-                fields['pred_full_depth_map'] = restore_map(full[i], meta, 'bilinear', align)
+                fields['pred_full_depth_map'] = restore(full[i], meta, 'bilinear', align)
             sample.set_data({k: PixelData(data=v) for k, v in fields.items()})
         return data_samples
 
@@ -346,6 +339,6 @@ class SparsePixelProbe(BaseModel):
             return self.predict(inputs, data_samples)
         if mode == 'tensor':
             mask, _ = self.eval_mask(inputs)
-            return self.target_depth(apply_mask(inputs, mask)), mask
+            return self.target_depth(probe_ops.apply_mask(inputs, mask)), mask
         raise RuntimeError(f'SparsePixelProbe: invalid mode {mode!r}; use loss, predict or '
                            'tensor')

@@ -1,3 +1,0 @@
-# Table 4, first row: PixelFormer + DGR trained with the MSE loss only (Eq. 20).
-_base_ = ['./pixelformer_dgr_nyu.py']
-model = dict(decode_head=dict(loss_decode=[dict(type='DepthMSELoss')]))

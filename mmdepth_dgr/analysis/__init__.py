@@ -1,0 +1,14 @@
+"""Libraries behind ``tools/analysis_tools``: cost benchmarks, complexity, the constant
+baseline, run comparison and the sparse-pixel study (:mod:`.probe`)."""
+from .benchmark_dgr import add_dgr, benchmark_dgr, format_benchmark, time_train_steps
+from .benchmark_otdl import format_otdl_benchmark, run_otdl_benchmark
+from .compare_runs import comparison_table, load_metrics, parse_run
+from .complexity import format_complexity, model_complexity, module_complexity
+from .constant_baseline import compare_with_constant, evaluate_constant, mean_train_depth
+
+__all__ = [
+    'add_dgr', 'benchmark_dgr', 'format_benchmark', 'time_train_steps',
+    'format_otdl_benchmark', 'run_otdl_benchmark', 'comparison_table', 'load_metrics',
+    'parse_run', 'format_complexity', 'model_complexity', 'module_complexity',
+    'compare_with_constant', 'evaluate_constant', 'mean_train_depth'
+]

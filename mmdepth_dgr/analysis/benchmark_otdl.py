@@ -1,0 +1,407 @@
+"""Cost of the Optimal Transport Depth Loss (Sec. 3.3), measured in one run.
+
+Four measurements, each returned as table rows with an honest PASS/FAIL:
+
+1. ``mode='depth'`` forward+backward against POT's exact solver ``ot.emd2`` on
+   the same atoms, weights and cost (one ``S x S`` image, dense ``N x N`` cost
+   matrix built beforehand and not timed). Goal: >= 100x faster, value equal.
+2. ``mode='spatial', debias=False`` forward+backward against POT's log-domain
+   ``ot.sinkhorn2(method='sinkhorn_log')`` with the dense ``N x N`` grid cost
+   at the same ``eps = blur^2`` (forward only for POT, so the judged ratio
+   favours POT; the forward-only ratio is reported too). Goal: >= 10x faster,
+   value within 2 %.
+3. Time and peak memory of both modes (forward+backward) at ``B x H x W``
+   (default 4x416x544). Peak memory is ``torch.cuda.max_memory_allocated`` on
+   CUDA, and on CPU the peak of the running sum of tensor allocations recorded
+   by the torch profiler (``profile_memory=True``) during one separate call.
+4. OTDL's share of one training step (forward, loss, backward, AdamW step) of a
+   Swin-T depth model (``configs/_base_/models/multiscale-depth_swin-t.py``, pretrained
+   weights stripped, SyncBN -> BN) trained with Eq. 21,
+   ``loss_decode=[DepthMSELoss, OTDLLoss]``: the OTDL forward+backward alone at
+   the loss resolution divided by the full step. Goal: <= 5 %.
+
+Times are medians over ``repeats`` calls after one warm-up call. Each is
+measured as wall-clock time and as CPU time of the process
+(``time.process_time``, all threads); on a CPU shared with other jobs wall time
+mostly measures the other tenants' load, so on CPU the goals are judged on CPU
+time, on CUDA on wall time (after ``torch.cuda.synchronize``), as in
+:mod:`mmdepth_dgr.analysis.benchmark_utils`. Both are reported.
+"""
+import copy
+import math
+import statistics
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config
+
+from ..models.losses import OTDLLoss
+from ..models.losses.ot_functional import sinkhorn_potentials
+from ..models.losses.otdl_loss import MIN_MASS
+from .benchmark_utils import (
+    build_train_step,
+    default_device,
+    fake_batch,
+    judged_metric,
+    peak_memory,
+    time_call,
+    time_interleaved,
+    timed_once,
+)
+
+SWIN_T_CONFIG = 'configs/_base_/models/multiscale-depth_swin-t.py'
+EMD_SPEEDUP_GOAL = 100.0
+SINKHORN_SPEEDUP_GOAL = 10.0
+SINKHORN_VALUE_GOAL = 0.02
+STEP_SHARE_GOAL = 0.05
+
+Row = Dict[str, Any]
+
+
+def synthetic_depth_pair(batch: int, height: int, width: int, valid_ratio: float = 0.9,
+                         seed: int = 0, device: str = 'cpu') -> Tuple[torch.Tensor, torch.Tensor]:
+    """A smooth indoor-like ground truth and a plausible prediction of it.
+
+    The ground truth is a tilted plane with a sinusoidal wall and a box
+    (0.5-8 m); the prediction multiplies it by a smooth low-frequency error
+    (+-10 %) and adds pixel noise. ``1 - valid_ratio`` of the ground-truth
+    pixels are set to 0 (invalid).
+
+    Args:
+        batch (int): Number of maps.
+        height (int): Map height.
+        width (int): Map width.
+        valid_ratio (float): Fraction of valid ground-truth pixels.
+        seed (int): Random seed.
+        device (str): Device of the tensors.
+
+    Returns:
+        tuple[Tensor, Tensor]: ``pred`` and ``target``, ``(B, 1, H, W)`` float32.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    r, c = torch.meshgrid(torch.linspace(0, 1, height), torch.linspace(0, 1, width),
+                          indexing='ij')
+    base = 2.0 + 3.0 * r + 0.8 * torch.sin(6.0 * c)
+    base = base + 1.5 * (((r - 0.5)**2 + (c - 0.3)**2) < 0.04)
+    offsets = torch.rand(batch, 1, 1, 1, generator=gen) * 2.0
+    target = (base[None, None] + offsets).clamp(0.5, 8.0)
+    coarse = torch.randn(batch, 1, max(2, height // 16), max(2, width // 16), generator=gen)
+    smooth = F.interpolate(coarse, size=(height, width), mode='bilinear', align_corners=False)
+    pred = target * (1 + 0.1 * smooth) + 0.05 * torch.randn(batch, 1, height, width,
+                                                            generator=gen)
+    pred = pred.clamp_min(0.1)
+    keep = torch.rand(batch, 1, height, width, generator=gen) < valid_ratio
+    target = torch.where(keep, target, torch.zeros_like(target))
+    return pred.to(device), target.to(device)
+
+
+def _fwd_bwd(loss: OTDLLoss, pred: torch.Tensor, target: torch.Tensor) -> Callable[[], float]:
+    """A closure running ``loss`` forward and backward on a fresh leaf copy of ``pred``."""
+
+    def run() -> float:
+        x = pred.detach().clone().requires_grad_(True)
+        value = loss(x, target)
+        value.backward()
+        return float(value.detach())
+
+    return run
+
+
+def _atoms_numpy(pred: torch.Tensor, target: torch.Tensor):
+    """Valid atoms and depth weights (Eq. 15-16) of the first image, float64 numpy."""
+    mask = target[0, 0] > 0
+    x = pred[0, 0][mask].double().cpu().numpy()
+    y = target[0, 0][mask].double().cpu().numpy()
+    return x, x / x.sum(), y, y / y.sum()
+
+
+def _grid_numpy(height: int, width: int) -> np.ndarray:
+    """Pixel centres ``(row + 0.5, col + 0.5) / max(H, W)`` as an ``(N, 2)`` array."""
+    r, c = np.meshgrid(np.arange(height) + 0.5, np.arange(width) + 0.5, indexing='ij')
+    return np.stack([r.ravel(), c.ravel()], axis=1) / max(height, width)
+
+
+def bench_depth_vs_emd(size: int = 64, repeats: int = 3, device: Optional[str] = None,
+                       p: float = 2.0, seed: int = 0) -> Row:
+    """Depth mode (forward+backward) against ``ot.emd2`` on one ``size x size`` image.
+
+    Args:
+        size (int): Image side. Defaults to 64 (4096 atoms per map).
+        repeats (int): Timed calls of the OTDL loss; ``ot.emd2`` is timed once
+            after a warm-up (it is orders of magnitude slower).
+        device (str, optional): Device of the OTDL loss; default CUDA if available.
+        p (float): Cost exponent. Defaults to 2.
+        seed (int): Seed of the synthetic maps.
+
+    Returns:
+        dict: The row (times, ratio, relative value difference, verdict).
+    """
+    import ot
+    device = device or default_device()
+    pred, target = synthetic_depth_pair(1, size, size, seed=seed, device=device)
+    loss = OTDLLoss(mode='depth', p=p)
+    run = _fwd_bwd(loss, pred, target)
+    ours = time_call(run, repeats, device)
+    value = run()
+    x, wx, y, wy = _atoms_numpy(pred, target)
+    cost = np.abs(x[:, None] - y[None, :])**p
+    ref, ref_value = timed_once(lambda: float(ot.emd2(wx, wy, cost, numItermax=10**7)))
+    metric = judged_metric(device)
+    speedup = ref[metric] / max(ours[metric], 1e-12)
+    rel = abs(value - ref_value) / max(abs(ref_value), 1e-30)
+    return dict(name=f'depth mode vs ot.emd2 ({size}x{size}, {x.size} atoms)',
+                ours_wall=ours['wall'], ours_cpu=ours['cpu'], ref_wall=ref['wall'],
+                ref_cpu=ref['cpu'], speedup=speedup, rel_diff=rel, value=value,
+                ref_value=ref_value, goal=f'>= {EMD_SPEEDUP_GOAL:g}x faster, rel diff <= 1e-5',
+                passed=bool(speedup >= EMD_SPEEDUP_GOAL and rel <= 1e-5), metric=metric)
+
+
+def bench_spatial_vs_sinkhorn(size: int = 64, repeats: int = 3, device: Optional[str] = None,
+                              blur: float = 0.05, max_iter: int = 1000, tol: float = 1e-5,
+                              seed: int = 0) -> Row:
+    """Spatial mode (``debias=False``, forward+backward) against ``ot.sinkhorn2``.
+
+    POT runs its log-domain solver on the dense ``(S^2, S^2)`` squared Euclidean
+    cost matrix of the pixel centres with ``reg = blur^2``; both solvers get the
+    same iteration cap ``max_iter`` and stopping threshold ``tol`` (OTDL: L1
+    row-marginal error; POT: L2 column-marginal error, checked every 10
+    iterations).
+
+    Args:
+        size (int): Image side. Defaults to 64 (a 4096 x 4096 cost matrix).
+        repeats (int): Timed calls of the OTDL loss (POT: one timed call).
+        device (str, optional): Device of the OTDL loss.
+        blur (float): ``eps = blur^2``. Defaults to 0.05.
+        max_iter (int): Iteration cap of both solvers. Defaults to 1000.
+        tol (float): Stopping threshold of both solvers. Defaults to 1e-5.
+        seed (int): Seed of the synthetic maps.
+
+    Returns:
+        dict: The row.
+    """
+    import ot
+    device = device or default_device()
+    pred, target = synthetic_depth_pair(1, size, size, seed=seed, device=device)
+    loss = OTDLLoss(mode='spatial', blur=blur, debias=False, max_iter=max_iter, tol=tol)
+    run = _fwd_bwd(loss, pred, target)
+    ours = time_call(run, repeats, device)
+    value = run()
+
+    def forward_only() -> None:
+        with torch.no_grad():
+            loss(pred, target)
+
+    ours_fwd = time_call(forward_only, repeats, device)
+    mask = (target[0, 0] > 0).cpu().numpy().ravel()
+    a = np.where(mask, pred[0, 0].double().cpu().numpy().ravel(), 0.0)
+    b = np.where(mask, target[0, 0].double().cpu().numpy().ravel(), 0.0)
+    a, b = a / a.sum(), b / b.sum()
+    grid = _grid_numpy(size, size)
+    cost = ot.dist(grid, grid)  # squared Euclidean
+
+    def reference() -> float:
+        with np.errstate(divide='ignore'):
+            return float(ot.sinkhorn2(a, b, cost, reg=blur**2, method='sinkhorn_log',
+                                      numItermax=max_iter, stopThr=tol, warn=False))
+
+    ref, ref_value = timed_once(reference)
+    metric = judged_metric(device)
+    speedup = ref[metric] / max(ours[metric], 1e-12)
+    rel = abs(value - ref_value) / max(abs(ref_value), 1e-30)
+    return dict(name=f'spatial mode (debias=False) vs ot.sinkhorn2 ({size}x{size}, dense '
+                f'{size * size}x{size * size} cost, eps={blur**2:g})',
+                fwd_speedup=ref[metric] / max(ours_fwd[metric], 1e-12),
+                ours_wall=ours['wall'], ours_cpu=ours['cpu'], ref_wall=ref['wall'],
+                ref_cpu=ref['cpu'], speedup=speedup, rel_diff=rel, value=value,
+                ref_value=ref_value,
+                goal=f'>= {SINKHORN_SPEEDUP_GOAL:g}x faster, rel diff <= '
+                f'{SINKHORN_VALUE_GOAL:.0%}',
+                passed=bool(speedup >= SINKHORN_SPEEDUP_GOAL and rel <= SINKHORN_VALUE_GOAL),
+                metric=metric)
+
+
+def bench_full_resolution(batch: int = 4, height: int = 416, width: int = 544,
+                          repeats: int = 3, device: Optional[str] = None,
+                          modes: Sequence[str] = ('depth', 'spatial'), seed: int = 0,
+                          **loss_kwargs) -> List[Row]:
+    """Forward+backward time and peak memory of each mode at ``B x H x W``.
+
+    Args:
+        batch (int): Batch size. Defaults to 4.
+        height (int): Map height. Defaults to 416.
+        width (int): Map width. Defaults to 544.
+        repeats (int): Timed calls.
+        device (str, optional): Device.
+        modes (Sequence[str]): Modes to measure.
+        seed (int): Seed of the synthetic maps.
+        **loss_kwargs: Extra :class:`OTDLLoss` arguments (e.g. ``max_iter``).
+
+    Returns:
+        list[dict]: One row per mode (times, peak memory in MiB and how it was
+        measured; for the spatial mode also the Sinkhorn iterations of the
+        cross problem).
+    """
+    device = device or default_device()
+    pred, target = synthetic_depth_pair(batch, height, width, seed=seed, device=device)
+    rows = []
+    for mode in modes:
+        loss = OTDLLoss(mode=mode, **loss_kwargs)
+        run = _fwd_bwd(loss, pred, target)
+        times = time_call(run, repeats, device)
+        peak, how = peak_memory(run, device)
+        row = dict(name=f'{mode} mode fwd+bwd at {batch}x{height}x{width}', wall=times['wall'],
+                   cpu=times['cpu'], peak_mib=peak, memory_method=how, value=run())
+        if mode == 'spatial':
+            row['iterations'] = _cross_iterations(loss, pred, target)
+        rows.append(row)
+    return rows
+
+
+def _cross_iterations(loss: OTDLLoss, pred: torch.Tensor, target: torch.Tensor) -> int:
+    """Sinkhorn iterations the cross problem of the spatial mode takes on these maps."""
+    with torch.no_grad():
+        mask = target[:, 0] > 0
+        a = torch.where(mask, pred[:, 0].clamp_min(MIN_MASS), torch.zeros_like(pred[:, 0]))
+        b = torch.where(mask, target[:, 0], torch.zeros_like(a))
+        a = a / a.sum(dim=(1, 2), keepdim=True)
+        b = b / b.sum(dim=(1, 2), keepdim=True)
+        log_a = torch.where(a > 0, a.log(), torch.full_like(a, -math.inf))
+        log_b = torch.where(b > 0, b.log(), torch.full_like(b, -math.inf))
+        return sinkhorn_potentials(log_a, log_b, loss.blur**2, loss.max_iter, loss.tol)[2]
+
+
+def bench_training_step_share(config: str = SWIN_T_CONFIG, height: int = 416, width: int = 544,
+                              batch: int = 1, repeats: int = 3, device: Optional[str] = None,
+                              modes: Sequence[str] = ('depth', 'spatial'),
+                              lr: float = 1e-4) -> List[Row]:
+    """OTDL's share of a training step of a depth model trained with Eq. 21.
+
+    For each mode the model of ``config`` (pretrained stripped, SyncBN -> BN)
+    gets ``loss_decode=[DepthMSELoss, OTDLLoss(mode)]``; a step is forward,
+    loss, backward and an AdamW step. The OTDL forward+backward is timed alone
+    on maps of the loss resolution (the ground-truth size). Steps and OTDL
+    calls are interleaved so that load changes hit both alike.
+
+    Args:
+        config (str): Model config path. Defaults to the Swin-T depth model.
+        height (int): Input height. Defaults to 416.
+        width (int): Input width. Defaults to 544.
+        batch (int): Batch size. Defaults to 1.
+        repeats (int): Timed steps (and OTDL calls) after one warm-up each.
+        device (str, optional): Device.
+        modes (Sequence[str]): OTDL modes to measure.
+        lr (float): AdamW learning rate.
+
+    Returns:
+        list[dict]: One row per mode: step and OTDL times, share, verdict.
+    """
+    device = device or default_device()
+    model_cfg = copy.deepcopy(Config.fromfile(config).model)
+    pred, target = synthetic_depth_pair(batch, height, width, device=device)
+    inputs, samples = fake_batch(target)
+    metric = judged_metric(device)
+    rows = []
+    for mode in modes:
+        cfg = copy.deepcopy(model_cfg)
+        cfg['decode_head']['loss_decode'] = [dict(type='DepthMSELoss'),
+                                             dict(type='OTDLLoss', mode=mode)]
+        step = build_train_step(cfg, inputs, samples, device, lr)
+        otdl = _fwd_bwd(OTDLLoss(mode=mode), pred, target)
+        times = time_interleaved(dict(step=step, otdl=otdl), repeats, warmup=1, device=device)
+        s = {k: statistics.median(v) for k, v in times['step'].items()}
+        o = {k: statistics.median(v) for k, v in times['otdl'].items()}
+        share = o[metric] / max(s[metric], 1e-12)
+        rows.append(dict(name=f'OTDL ({mode} mode) share of a Swin-T train step '
+                         f'({batch}x3x{height}x{width})', step_wall=s['wall'],
+                         step_cpu=s['cpu'], otdl_wall=o['wall'], otdl_cpu=o['cpu'],
+                         share=share, goal=f'<= {STEP_SHARE_GOAL:.0%}',
+                         passed=bool(share <= STEP_SHARE_GOAL), metric=metric))
+    return rows
+
+
+def _verdict(passed: bool) -> str:
+    return 'PASS' if passed else 'FAIL'
+
+
+def _t(x: float) -> str:
+    return f'{x * 1e3:.1f} ms' if x < 1 else f'{x:.2f} s'
+
+
+def format_otdl_benchmark(result: Dict[str, Any]) -> str:
+    """Markdown tables of :func:`run_otdl_benchmark` results.
+
+    Args:
+        result (dict): With keys ``device``, ``threads``, ``comparisons``,
+            ``full_resolution`` and ``step_share`` (lists of rows; missing keys
+            are skipped).
+
+    Returns:
+        str: Markdown text.
+    """
+    lines = [f"Device: {result['device']} (torch threads: {result.get('threads')}); goals "
+             f"judged on {'wall' if result['device'].startswith('cuda') else 'CPU'} time; "
+             'times are medians (wall / CPU of the process).', '']
+    if result.get('comparisons'):
+        lines += ['| comparison | OTDL fwd+bwd (wall / CPU) | POT (wall / CPU) | speed-up | '
+                  'OTDL value | POT value | rel. diff | goal | verdict |',
+                  '|---|---|---|---|---|---|---|---|---|']
+        for r in result['comparisons']:
+            fwd = (f" (forward only: {r['fwd_speedup']:.0f}x)" if 'fwd_speedup' in r else '')
+            lines.append(f"| {r['name']} | {_t(r['ours_wall'])} / {_t(r['ours_cpu'])} | "
+                         f"{_t(r['ref_wall'])} / {_t(r['ref_cpu'])} | {r['speedup']:.0f}x{fwd} | "
+                         f"{r['value']:.6g} | {r['ref_value']:.6g} | {r['rel_diff']:.1e} | "
+                         f"{r['goal']} | {_verdict(r['passed'])} |")
+        lines.append('')
+    if result.get('full_resolution'):
+        lines += ['| full resolution | time (wall / CPU) | peak memory | memory measured by | '
+                  'notes |', '|---|---|---|---|---|']
+        for r in result['full_resolution']:
+            notes = (f"{r['iterations']} Sinkhorn iterations (cross problem)"
+                     if 'iterations' in r else '')
+            lines.append(f"| {r['name']} | {_t(r['wall'])} / {_t(r['cpu'])} | "
+                         f"{r['peak_mib']:.1f} MiB | {r['memory_method']} | {notes} |")
+        lines.append('')
+    if result.get('step_share'):
+        lines += ['| training step | step (wall / CPU) | OTDL fwd+bwd (wall / CPU) | share | '
+                  'goal | verdict |', '|---|---|---|---|---|---|']
+        for r in result['step_share']:
+            lines.append(f"| {r['name']} | {_t(r['step_wall'])} / {_t(r['step_cpu'])} | "
+                         f"{_t(r['otdl_wall'])} / {_t(r['otdl_cpu'])} | {r['share']:.2%} | "
+                         f"{r['goal']} | {_verdict(r['passed'])} |")
+        lines.append('')
+    return '\n'.join(lines)
+
+
+def run_otdl_benchmark(repeats: int = 3, device: Optional[str] = None, compare_size: int = 64,
+                       full_shape: Sequence[int] = (4, 416, 544),
+                       step_shape: Sequence[int] = (1, 416, 544),
+                       config: str = SWIN_T_CONFIG,
+                       step_modes: Sequence[str] = ('depth', 'spatial')) -> Dict[str, Any]:
+    """Run the four measurements of this module.
+
+    Args:
+        repeats (int): Timed calls per measurement.
+        device (str, optional): Device; default CUDA if available, else CPU.
+        compare_size (int): Image side of the POT comparisons. Defaults to 64.
+        full_shape (Sequence[int]): ``(B, H, W)`` of measurement 3.
+        step_shape (Sequence[int]): ``(B, H, W)`` of the training step.
+        config (str): Model config of the training step.
+        step_modes (Sequence[str]): OTDL modes of the training-step rows.
+
+    Returns:
+        dict: ``device``, ``threads`` and the row lists ``comparisons``,
+        ``full_resolution``, ``step_share`` (see :func:`format_otdl_benchmark`).
+    """
+    device = device or default_device()
+    return dict(
+        device=device,
+        threads=torch.get_num_threads(),
+        comparisons=[
+            bench_depth_vs_emd(compare_size, repeats, device),
+            bench_spatial_vs_sinkhorn(compare_size, repeats, device),
+        ],
+        full_resolution=bench_full_resolution(*full_shape, repeats=repeats, device=device),
+        step_share=bench_training_step_share(config, step_shape[1], step_shape[2],
+                                             step_shape[0], repeats, device, step_modes))

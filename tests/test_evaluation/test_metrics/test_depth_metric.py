@@ -1,0 +1,117 @@
+"""DepthEvalMetric: mmseg's DepthMetric, crops, samples without GT, dumps, edge metrics."""
+import csv
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from mmseg.evaluation.metrics import DepthMetric
+
+from mmdepth_dgr.evaluation import DEPTH_METRICS, DepthEvalMetric, eval_crop_mask, evaluate_depth
+
+
+def _sample(pred, gt=None, **meta):
+    out = dict(pred_depth_map=dict(data=torch.as_tensor(pred, dtype=torch.float32)[None]),
+               img_path='/x/scene/rgb_0001.jpg', **meta)
+    if gt is not None:
+        out['gt_depth_map'] = dict(data=torch.as_tensor(gt, dtype=torch.float32)[None])
+    return out
+
+
+def test_agrees_with_mmseg_depth_metric():
+    rng = np.random.default_rng(1)
+    ours = DepthEvalMetric(min_depth_eval=1e-3, max_depth_eval=10.0, crop='nyu')
+    ref = DepthMetric(min_depth_eval=1e-3, max_depth_eval=10.0, crop_type='nyu_crop')
+    samples = []
+    for _ in range(5):
+        gt = rng.uniform(0.5, 9.5, (480, 640))
+        gt[rng.random(gt.shape) < 0.1] = 0  # holes
+        pred = np.clip(gt * rng.uniform(0.7, 1.3, gt.shape), 0.01, 9.99)
+        samples.append(_sample(pred, gt))
+    ours.process({}, samples)
+    ref.process({}, samples)
+    a = ours.compute_metrics(ours.results)
+    b = ref.compute_metrics(ref.results)
+    for key in ('abs_rel', 'sq_rel', 'rmse', 'rmse_log', 'log10', 'd1', 'd2', 'd3'):
+        assert a[key] == pytest.approx(b[key], abs=1e-6, rel=1e-6), key
+    # silog differs on purpose: BTS prints 100*sqrt(var(e)), mmseg sqrt(mean e^2 - 0.5 mean^2)
+
+
+@pytest.mark.parametrize('bad', ['kb', 'Garg', 'nyu_crop'])
+def test_unknown_crop_is_named(bad):
+    with pytest.raises(ValueError, match=f"unknown crop '{bad}'"):
+        DepthEvalMetric(crop=bad)
+    with pytest.raises(ValueError, match=f"unknown evaluation crop '{bad}'"):
+        eval_crop_mask((10, 10), bad)
+
+
+def test_skips_samples_without_ground_truth_and_dumps(tmp_path):
+    metric = DepthEvalMetric(max_depth_eval=10, output_dir=str(tmp_path), depth_scale=1000)
+    gt = np.full((8, 8), 2.0)
+    metric.process({}, [
+        _sample(gt * 1.1, gt, rel_img_path='scene_a/rgb_0001.jpg'),
+        _sample(gt, None, rel_img_path='scene_b/rgb_0001.jpg'),
+        _sample(gt, np.zeros((8, 8)), rel_img_path='scene_c/rgb_0001.jpg'),
+    ])
+    result = metric.compute_metrics(metric.results)
+    assert set(result) == set(DEPTH_METRICS)
+    assert result['abs_rel'] == pytest.approx(0.1)
+    png = cv2.imread(str(tmp_path / 'scene_a__rgb_0001.png'), cv2.IMREAD_UNCHANGED)
+    assert png.dtype == np.uint16 and png[0, 0] == 2200
+    assert (tmp_path / 'scene_b__rgb_0001.png').exists()  # inference-only samples are dumped
+    with open(tmp_path / 'per_image_metrics.csv') as f:
+        rows = list(csv.DictReader(f))
+    assert [r['name'] for r in rows] == ['scene_a__rgb_0001']
+    assert float(rows[0]['abs_rel']) == pytest.approx(0.1)
+
+
+def test_no_evaluable_sample_is_an_error():
+    metric = DepthEvalMetric()
+    metric.process({}, [_sample(np.ones((4, 4)))])
+    with pytest.raises(RuntimeError, match='no sample had valid ground truth'):
+        metric.compute_metrics(metric.results)
+
+
+def test_kb_cropped_samples_use_full_frame_crop():
+    rng = np.random.default_rng(3)
+    full_gt = rng.uniform(1, 70, (375, 1242))
+    full_pred = full_gt * rng.uniform(0.8, 1.2, full_gt.shape)
+    crop_gt, crop_pred = full_gt[23:, 13:1229], full_pred[23:, 13:1229]
+    metric = DepthEvalMetric(max_depth_eval=80, crop='garg')
+    metric.process({}, [_sample(crop_pred, crop_gt, uncropped_shape=(375, 1242),
+                                kb_crop_offset=(23, 13))])
+    ours = metric.compute_metrics(metric.results)
+    ref = evaluate_depth(full_gt, full_pred, 1e-3, 80, crop='garg')
+    for key in DEPTH_METRICS:
+        assert ours[key] == pytest.approx(ref[key], rel=1e-9)
+
+
+def test_bad_range_is_an_error():
+    with pytest.raises(ValueError, match='min_depth_eval'):
+        DepthEvalMetric(min_depth_eval=5, max_depth_eval=1)
+
+
+def test_edge_errors_and_metric_option(tmp_path):
+    from mmdepth_dgr.evaluation.functional import edge_depth_errors
+    gt = np.full((8, 12), 2.0)
+    gt[:, 6:] = 4.0
+    blurred = gt.copy()
+    blurred[:, 5:7] = 3.0  # boundary smeared over two columns
+    errs = edge_depth_errors(gt, blurred, 1e-3, 10.0, band=0)
+    assert errs['n_edge'] == 16
+    assert errs['edge_abs_rel'] == pytest.approx((0.5 + 0.25) / 2)
+    assert errs['edge_rmse'] == pytest.approx(1.0)
+    assert edge_depth_errors(np.full((4, 4), 2.0), np.ones((4, 4)), 1e-3, 10.0) is None
+    metric = DepthEvalMetric(max_depth_eval=10.0, edge_metrics=True, output_dir=str(tmp_path))
+    flat = dict(pred_depth_map=dict(data=torch.ones(1, 8, 12)),
+                gt_depth_map=dict(data=torch.full((1, 8, 12), 2.0)), img_path='flat.png')
+    step = dict(pred_depth_map=dict(data=torch.from_numpy(blurred)[None]),
+                gt_depth_map=dict(data=torch.from_numpy(gt)[None]), img_path='step.png')
+    metric.process({}, [flat, step])
+    res = metric.compute_metrics(metric.results)
+    banded = edge_depth_errors(gt, blurred, 1e-3, 10.0)  # the metric's default band=1
+    assert banded['n_edge'] == 32 and banded['edge_rmse'] == pytest.approx(np.sqrt(0.5))
+    assert res['edge_rmse'] == pytest.approx(banded['edge_rmse'])  # flat image has no edge
+    assert res['abs_rel'] == pytest.approx((0.5 + np.mean(np.abs(gt - blurred) / gt)) / 2)
+    header = (tmp_path / 'per_image_metrics.csv').read_text().splitlines()[0]
+    assert header.endswith('n_edge,edge_abs_rel,edge_rmse')

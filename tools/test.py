@@ -1,4 +1,9 @@
-"""Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [--show-dir DIR]``."""
+"""Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [--show-dir DIR]``.
+
+The checkpoint is loaded weights-only and strictly: one whose keys or shapes differ from the
+model's ends the run (exit status 1) with the differences; ``--non-strict`` loads the matching
+entries only and evaluates anyway.
+"""
 import argparse
 
 from mmdepth_dgr.engine import (
@@ -9,6 +14,8 @@ from mmdepth_dgr.engine import (
     test,
     test_config,
 )
+from mmdepth_dgr.engine.checkpoint import CheckpointMismatchError
+from mmdepth_dgr.utils.checkpoint import UnsafeCheckpointError
 
 
 def parse_args() -> argparse.Namespace:
@@ -24,6 +31,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--vis-interval', type=int, default=None,
                         help='draw every N-th test image (default: the hook interval)')
     parser.add_argument('--wait-time', type=float, default=2, help='the interval of show (s)')
+    parser.add_argument('--non-strict', action='store_true',
+                        help='evaluate a checkpoint whose keys or shapes differ from the model '
+                        '(only the matching entries are loaded)')
     return add_runtime_args(parser).parse_args()
 
 
@@ -35,7 +45,12 @@ def main() -> None:
                       out=args.out, cfg_options=args.cfg_options, launcher=args.launcher,
                       vis_interval=args.vis_interval)
     init_distributed(cfg)
-    metrics = test(cfg)
+    try:
+        metrics = test(cfg, strict=not args.non_strict)
+    except CheckpointMismatchError as err:
+        raise SystemExit(f'error: {err}\npass --non-strict to evaluate it anyway') from None
+    except UnsafeCheckpointError as err:
+        raise SystemExit(f'error: {err}') from None
     if args.metrics_out:
         dump_metrics(metrics, args.metrics_out)
     finish_distributed()

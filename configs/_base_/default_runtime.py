@@ -13,3 +13,8 @@ log_processor = dict(by_epoch=False)
 log_level = 'INFO'
 load_from = None
 resume = False
+# Stop at the first NaN/inf loss (and never save non-finite weights), naming the iteration, the
+# loss items and the last checkpoint. Off with custom_hooks = [] (a config that sets its own
+# custom_hooks list replaces this one: list NonFiniteLossHook there to keep it). The checkpoint
+# hook of the schedules is AtomicCheckpointHook (temporary file + rename, old files pruned last).
+custom_hooks = [dict(type='NonFiniteLossHook')]

@@ -1,4 +1,5 @@
 """Base class for depth datasets described by BTS-format split files."""
+import math
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -6,9 +7,60 @@ from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 from mmseg.registry import DATASETS
 
+#: Plausible focal lengths in pixels, inclusive (NYU 518.9, KITTI 707-721; a 64-pixel-wide
+#: synthetic frame about 52). Values outside are typos or unit mix-ups (``inf``, ``1e-300``).
+FOCAL_RANGE: Tuple[float, float] = (1.0, 1e5)
+
+
+def check_focal(focal: float, where: str) -> float:
+    """Check that a focal length is a finite number of pixels in :data:`FOCAL_RANGE`.
+
+    Args:
+        focal (float): The focal length.
+        where (str): Where it comes from (``file:line`` or an argument name), for the message.
+
+    Returns:
+        float: ``focal``.
+
+    Raises:
+        ValueError: ``focal`` is NaN, infinite, not positive or outside :data:`FOCAL_RANGE`.
+    """
+    low, high = FOCAL_RANGE
+    if not math.isfinite(focal):
+        raise ValueError(f'{where}: focal length must be a finite number, got {focal!r}')
+    if not focal > 0:
+        raise ValueError(f'{where}: focal length must be positive, got {focal!r}')
+    if not low <= focal <= high:
+        raise ValueError(f'{where}: focal length {focal!r} px is outside the plausible range '
+                         f'[{low:g}, {high:g}] px')
+    return focal
+
+
+def check_sample_files(info: dict, keys: Sequence[str] = ('img_path', 'depth_map_path')) -> None:
+    """Raise naming the split line and the file when a sample's file is missing or empty.
+
+    Args:
+        info (dict): A data info with ``split_line`` and the path ``keys`` (None is skipped).
+        keys (Sequence[str]): The path keys to check.
+
+    Raises:
+        FileNotFoundError: A file does not exist.
+        ValueError: A file is empty (0 bytes).
+    """
+    for key in keys:
+        path = info.get(key)
+        if path is None:
+            continue
+        where = f'{info.get("split_line")}: {key}'
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'{where} file not found: {path}')
+        if osp.getsize(path) == 0:
+            raise ValueError(f'{where} file is empty (0 bytes): {path}')
+
 
 def parse_split_line(line: str, ann_file: str, lineno: int,
-                     default_focal: Optional[float]) -> Optional[Tuple[str, Optional[str], float]]:
+                     default_focal: Optional[float],
+                     require_depth: bool = False) -> Optional[Tuple[str, Optional[str], float]]:
     """Parse one line of a BTS split file.
 
     BTS split files hold ``rgb_path depth_path focal`` per line. The community's
@@ -21,14 +73,17 @@ def parse_split_line(line: str, ann_file: str, lineno: int,
         ann_file (str): Split file name, for error messages.
         lineno (int): 1-based line number, for error messages.
         default_focal (float, optional): Focal length used when the line has none.
+        require_depth (bool): The line must name a depth map (training splits):
+            one-column and ``None`` lines are errors. Defaults to False.
 
     Returns:
         tuple | None: ``(rgb_path, depth_path or None, focal)`` with leading
         slashes removed, or None for a blank line.
 
     Raises:
-        ValueError: The line has more than three fields, or a focal that is not
-            a positive number, or no focal and no ``default_focal``.
+        ValueError: The line has more than three fields, a focal that is not a
+            number in :data:`FOCAL_RANGE`, no focal and no ``default_focal``, or
+            (``require_depth``) no depth path.
     """
     fields = line.split()
     if not fields:
@@ -40,15 +95,18 @@ def parse_split_line(line: str, ann_file: str, lineno: int,
     depth = fields[1].lstrip('/') if len(fields) > 1 else None
     if depth == 'None':
         depth = None
+    if depth is None and require_depth:
+        raise ValueError(f'{ann_file}:{lineno}: no depth map on this line ({line.strip()!r}); '
+                         'every line of a training split (test_mode=False) needs '
+                         '"rgb_path depth_path [focal]". Lines without ground truth are for '
+                         'inference only: build the dataset with test_mode=True.')
     if len(fields) == 3:
         try:
             focal = float(fields[2])
         except ValueError:
             raise ValueError(f'{ann_file}:{lineno}: focal length {fields[2]!r} is not a '
                              f'number in line {line.strip()!r}') from None
-        if not focal > 0:
-            raise ValueError(f'{ann_file}:{lineno}: focal length must be positive, '
-                             f'got {fields[2]!r}')
+        check_focal(focal, f'{ann_file}:{lineno}')
     elif default_focal is None:
         raise ValueError(f'{ann_file}:{lineno}: line has no focal length and the dataset '
                          f'has no default_focal: {line.strip()!r}')
@@ -63,9 +121,11 @@ class BTSDepthDataset(BaseDataset):
 
     Each line of ``ann_file`` is ``rgb_path depth_path focal``, paths relative to
     ``data_root/data_prefix['img_path']`` and ``data_root/data_prefix['depth_map_path']``.
-    Lines whose depth is ``None`` (or missing) are kept, so every image can be
-    run through the model, but carry no ground truth: the metric skips them and
-    logs how many it skipped.
+    Lines whose depth is ``None`` (or missing) are kept in test mode, so every
+    image can be run through the model, but carry no ground truth: the metric
+    skips them and logs how many it skipped. A training dataset
+    (``test_mode=False``) refuses them (error naming the file and line). Focal
+    lengths must lie in :data:`FOCAL_RANGE` pixels.
 
     Every sample's metainfo holds ``focal``, ``depth_scale`` (PNG value per metre),
     ``min_depth``/``max_depth`` and ``eval_crop`` (the crop the community uses
@@ -81,9 +141,14 @@ class BTSDepthDataset(BaseDataset):
         default_focal (float, optional): Focal for lines without one.
         eval_crop (str, optional): Evaluation crop name stored in the metainfo.
         check_files (bool): Check at load time that every listed image and depth
-            file exists, and raise naming the first missing one. Set False to
-            parse split files without the data (lazy mode).
+            file exists and is not empty, and raise naming the first bad one. Set
+            False to parse split files without the data (lazy mode); the image of
+            a sample is still checked when the sample is read.
         **kwargs: Passed to :class:`mmengine.dataset.BaseDataset`.
+
+    Raises:
+        ValueError: ``min_depth >= max_depth``, or ``default_focal`` outside
+            :data:`FOCAL_RANGE`.
     """
 
     METAINFO: Dict = dict()
@@ -101,6 +166,9 @@ class BTSDepthDataset(BaseDataset):
                  **kwargs) -> None:
         if not min_depth < max_depth:
             raise ValueError(f'min_depth ({min_depth}) must be below max_depth ({max_depth})')
+        if default_focal is not None:
+            default_focal = check_focal(float(default_focal), f'{type(self).__name__} '
+                                        'default_focal')
         self.depth_scale = float(depth_scale)
         self.min_depth = float(min_depth)
         self.max_depth = float(max_depth)
@@ -124,7 +192,9 @@ class BTSDepthDataset(BaseDataset):
         Raises:
             FileNotFoundError: The split file, or (``check_files``) a listed file,
                 is missing.
-            ValueError: A line is malformed (file and line number in the message).
+            ValueError: A line is malformed, or a training line has no depth map, or
+                (``check_files``) a listed file is empty (file and line number in the
+                message).
         """
         if not osp.isfile(self.ann_file):
             raise FileNotFoundError(f'{type(self).__name__}: split file not found: '
@@ -134,7 +204,8 @@ class BTSDepthDataset(BaseDataset):
         data_list = []
         with open(self.ann_file, encoding='utf-8') as f:
             for lineno, line in enumerate(f, start=1):
-                parsed = parse_split_line(line, self.ann_file, lineno, self.default_focal)
+                parsed = parse_split_line(line, self.ann_file, lineno, self.default_focal,
+                                          require_depth=not self.test_mode)
                 if parsed is None:
                     continue
                 rgb, depth, focal = parsed
@@ -152,20 +223,36 @@ class BTSDepthDataset(BaseDataset):
                     seg_fields=[],
                     reduce_zero_label=False)
                 if self.check_files:
-                    self._check_exists(info)
+                    check_sample_files(info)
                 data_list.append(info)
         if not data_list:
             raise ValueError(f'{type(self).__name__}: split file {self.ann_file} has no samples')
         self._log_missing_gt(data_list)
         return data_list
 
-    @staticmethod
-    def _check_exists(info: dict) -> None:
-        """Raise FileNotFoundError naming the split line and the missing file."""
-        for key in ('img_path', 'depth_map_path'):
-            path = info[key]
-            if path is not None and not osp.isfile(path):
-                raise FileNotFoundError(f'{info["split_line"]}: {key} file not found: {path}')
+    def prepare_data(self, idx: int):
+        """Check that the sample's image is not empty, then run the pipeline.
+
+        mmcv's ``LoadImageFromFile`` fails on a zero-byte image with an OpenCV
+        assertion that does not name the file; this check names it and the split
+        line, also when ``check_files`` is off or the file changed since. Paths
+        that are not local files are left to the loaders (other file backends).
+
+        Args:
+            idx (int): Sample index.
+
+        Returns:
+            Any: The pipeline's output (as mmengine's ``BaseDataset.prepare_data``).
+
+        Raises:
+            ValueError: The image file is empty.
+        """
+        data_info = self.get_data_info(idx)
+        path = data_info.get('img_path')
+        if path is not None and osp.isfile(path) and osp.getsize(path) == 0:
+            raise ValueError(f'{data_info.get("split_line")}: img_path file is empty '
+                             f'(0 bytes): {path}')
+        return self.pipeline(data_info)
 
     def _log_missing_gt(self, data_list: Sequence[dict]) -> None:
         """Log how many samples have no ground truth (kept for inference only)."""

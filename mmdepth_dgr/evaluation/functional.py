@@ -59,8 +59,30 @@ def eval_crop_mask(shape: Tuple[int, int], crop: Optional[str],
     return mask
 
 
+#: Per-image counts of the non-finite predictions :func:`clip_prediction` replaces.
+NON_FINITE_COUNTS = ('n_nan', 'n_posinf', 'n_neginf')
+
+
+def count_non_finite(pred: np.ndarray) -> Dict[str, int]:
+    """Count the NaN, +inf and -inf values of a prediction.
+
+    Args:
+        pred (np.ndarray): Predicted depth, any shape.
+
+    Returns:
+        dict[str, int]: The counts keyed by :data:`NON_FINITE_COUNTS`.
+    """
+    pred = np.asarray(pred)
+    return dict(n_nan=int(np.isnan(pred).sum()), n_posinf=int(np.isposinf(pred).sum()),
+                n_neginf=int(np.isneginf(pred).sum()))
+
+
 def clip_prediction(pred: np.ndarray, min_depth: float, max_depth: float) -> np.ndarray:
     """Clamp a prediction to the evaluation range as BTS does (inf -> max, nan -> min).
+
+    Both +inf and -inf become ``max_depth`` (BTS's ``pred[np.isinf(pred)] = max``);
+    published numbers depend on this, so it is kept. :func:`evaluate_depth` counts
+    the replaced values (:func:`count_non_finite`) so that callers can report them.
 
     Args:
         pred (np.ndarray): Predicted depth.
@@ -161,7 +183,8 @@ def evaluate_depth(gt: np.ndarray, pred: np.ndarray, min_depth: float, max_depth
     Valid pixels: ``min_depth < gt < max_depth`` inside the crop. With
     ``median_scaling`` the prediction is first multiplied by
     ``median(gt) / median(pred)`` over the valid pixels (Monodepth2 convention).
-    The prediction is then clamped to ``[min_depth, max_depth]``.
+    The prediction is then clamped to ``[min_depth, max_depth]``, NaN becoming
+    ``min_depth`` and +-inf ``max_depth`` (:func:`clip_prediction`).
 
     Args:
         gt, pred, min_depth, max_depth, crop, uncropped_shape, offset: As in
@@ -169,7 +192,9 @@ def evaluate_depth(gt: np.ndarray, pred: np.ndarray, min_depth: float, max_depth
         median_scaling (bool): Median-scale the prediction first.
 
     Returns:
-        dict | None: Metrics plus ``n_valid``, or None when no pixel is valid.
+        dict | None: Metrics plus ``n_valid`` and the numbers of evaluated pixels
+        whose prediction was NaN / +inf / -inf and was replaced
+        (:data:`NON_FINITE_COUNTS`), or None when no pixel is valid.
 
     Raises:
         ValueError: ``gt`` and ``pred`` have different shapes.
@@ -185,9 +210,11 @@ def evaluate_depth(gt: np.ndarray, pred: np.ndarray, min_depth: float, max_depth
         med_pred = np.median(pred[finite]) if finite.any() else 0.0
         if med_pred > 0:
             pred = pred * (np.median(gt) / med_pred)
+    non_finite = count_non_finite(pred)
     pred = clip_prediction(pred, min_depth, max_depth)
     metrics = compute_depth_metrics(gt, pred)
     metrics['n_valid'] = int(valid.sum())
+    metrics.update(non_finite)
     return metrics
 
 

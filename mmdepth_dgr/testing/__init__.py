@@ -4,7 +4,9 @@ Nothing in :mod:`mmdepth_dgr` imports this package; the tests import it directly
 Its helpers expect the source checkout (an editable install): the configs,
 tools and launch scripts they use are not part of the installed package.
 
-* :mod:`.paths` - the checkout's root (:data:`REPO_ROOT`).
+* :mod:`.paths` - the checkout's root (:data:`REPO_ROOT`) and the configs of the end-to-end
+  tool tests (:data:`TOOL_TEST_CONFIGS`).
+* :mod:`.checkpoints` - a checkpoint that runs code when unpickled (import from the submodule).
 * :mod:`.data` - cached synthetic NYU / KITTI trees (:class:`SyntheticTrees`,
   the ``tests/conftest.py`` fixtures) and data-loader ``--cfg-options``.
 * :mod:`.models` - building a config's model offline, tiny inputs and
@@ -24,6 +26,7 @@ from .data import (
     SyntheticTrees,
     as_cli_options,
     dataloader_options,
+    tool_train_options,
 )
 from .models import (
     build_depth_model,
@@ -32,7 +35,7 @@ from .models import (
     depth_samples,
     random_state_dict,
 )
-from .paths import REPO_ROOT
+from .paths import REPO_ROOT, TOOL_TEST_CONFIGS
 from .processes import free_port, repo_env, run_in_repo, torchrun_env
 from .runs import evaluate_with_random_weights
 
@@ -40,5 +43,5 @@ __all__ = [
     'EVAL_TREES', 'REPO_ROOT', 'TRAIN_TREE', 'SyntheticTrees', 'as_cli_options',
     'build_depth_model', 'count_params', 'dataloader_options', 'depth_batch', 'depth_samples',
     'evaluate_with_random_weights', 'free_port', 'random_state_dict', 'repo_env', 'run_in_repo',
-    'torchrun_env'
+    'torchrun_env', 'TOOL_TEST_CONFIGS', 'tool_train_options'
 ]

@@ -83,3 +83,14 @@ def dataloader_options(data_root, splits: Sequence[str] = ('train', 'val', 'test
 def as_cli_options(options: Dict[str, Any]) -> List[str]:
     """``KEY=VALUE`` strings of ``options`` for the tools' ``--cfg-options``."""
     return [f'{key}={value}' for key, value in options.items()]
+
+
+def tool_train_options(data_root: Path, max_iters: int) -> list:
+    """``--cfg-options`` of the end-to-end ``tools/train.py`` tests: the tree, batch 2,
+    ``max_iters`` iterations, a checkpoint every 2 and a log line every iteration."""
+    return [
+        '--cfg-options', *as_cli_options(dataloader_options(data_root)),
+        'train_dataloader.batch_size=2',
+        f'train_cfg.max_iters={max_iters}', f'train_cfg.val_interval={max_iters}',
+        'default_hooks.checkpoint.interval=2', 'default_hooks.logger.interval=1',
+    ]

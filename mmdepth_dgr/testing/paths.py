@@ -3,3 +3,11 @@ from pathlib import Path
 
 #: Root of the checkout holding this package (``mmdepth_dgr/testing/paths.py`` -> ``..``).
 REPO_ROOT = Path(__file__).resolve().parents[2]
+
+#: The synthetic configs the end-to-end tool tests run (tiny schedules set by --cfg-options).
+TOOL_TEST_CONFIGS = {
+    'nyu': REPO_ROOT / 'configs' / 'multiscale_depth'
+    / 'multiscale-depth_mit-b0_2xb4-1200it_synthetic-nyu-96x128.py',
+    'kitti': REPO_ROOT / 'configs' / 'multiscale_depth'
+    / 'multiscale-depth_mit-b0_2xb2-1200it_synthetic-kitti-352x704.py',
+}

@@ -29,7 +29,7 @@ def _lines(name: str) -> list:
 def test_real_split_files_parse_every_line(name, cls, n_fields):
     lines = _lines(name)
     ds = cls(ann_file=str(SPLITS / name), data_root='/nonexistent', check_files=False,
-             lazy_init=False, serialize_data=False)
+             lazy_init=False, serialize_data=False, test_mode='train' not in name)
     assert len(ds) == len(lines)
     for i in (0, len(lines) // 2, len(lines) - 1):
         info = ds.get_data_info(i)
@@ -56,7 +56,8 @@ def test_real_split_counts():
 
 def test_metainfo_carries_scales_and_crops():
     nyu = NYUDepthDataset(ann_file=str(SPLITS / 'nyu_test.txt'), check_files=False)
-    kitti = KITTIDepthDataset(ann_file=str(SPLITS / 'kitti_eigen_test.txt'), check_files=False)
+    kitti = KITTIDepthDataset(ann_file=str(SPLITS / 'kitti_eigen_test.txt'), check_files=False,
+                              test_mode=True)
     assert (nyu.depth_scale, nyu.min_depth, nyu.max_depth) == (1000.0, 1e-3, 10.0)
     assert (kitti.depth_scale, kitti.min_depth, kitti.max_depth) == (256.0, 1e-3, 80.0)
     info = nyu.get_data_info(0)
@@ -91,7 +92,7 @@ def _stub_tree(root: Path, lines: list, depth_scale: float, shape=(24, 32)) -> P
 def test_stub_tree_loads_with_community_scales(tmp_path, name, cls, scale):
     lines = _lines(name)[:40]
     split = _stub_tree(tmp_path, lines, scale)
-    ds = cls(ann_file=str(split), data_root=str(tmp_path),
+    ds = cls(ann_file=str(split), data_root=str(tmp_path), test_mode='test' in name,
              data_prefix=dict(img_path='img', depth_map_path='depth'),
              pipeline=[dict(type='LoadImageFromFile'),
                        dict(type='LoadDepthMap', depth_rescale_factor=1 / scale)])

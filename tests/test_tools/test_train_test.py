@@ -8,25 +8,14 @@ from pathlib import Path
 import pytest
 
 from mmdepth_dgr.testing import (
-    REPO_ROOT,
-    as_cli_options,
-    dataloader_options,
+    TOOL_TEST_CONFIGS,
     run_in_repo,
+    tool_train_options,
     torchrun_env,
 )
 
-CONFIG = (REPO_ROOT / 'configs' / 'multiscale_depth'
-          / 'multiscale-depth_mit-b0_2xb4-1200it_synthetic-nyu-96x128.py')
+CONFIG = TOOL_TEST_CONFIGS['nyu']
 pytestmark = pytest.mark.slow
-
-
-def _options(data_root: Path, max_iters: int) -> list:
-    return [
-        '--cfg-options', *as_cli_options(dataloader_options(data_root)),
-        'train_dataloader.batch_size=2',
-        f'train_cfg.max_iters={max_iters}', f'train_cfg.val_interval={max_iters}',
-        'default_hooks.checkpoint.interval=2', 'default_hooks.logger.interval=1',
-    ]
 
 
 def _run(cmd: list, **env) -> subprocess.CompletedProcess:
@@ -36,7 +25,7 @@ def _run(cmd: list, **env) -> subprocess.CompletedProcess:
 def test_dist_train_then_test(tmp_path, nyu_train_root):
     work = tmp_path / 'work'
     proc = _run(['bash', 'tools/dist_train.sh', str(CONFIG), '2', '--work-dir', str(work),
-                 *_options(nyu_train_root, 4)], **torchrun_env())
+                 *tool_train_options(nyu_train_root, 4)], **torchrun_env())
     log = proc.stdout + proc.stderr
     assert 'Distributed training: True' in log
     assert (work / 'iter_4.pth').exists()
@@ -46,7 +35,7 @@ def test_dist_train_then_test(tmp_path, nyu_train_root):
     proc = _run([sys.executable, 'tools/test.py', str(CONFIG), str(work / 'iter_4.pth'),
                  '--work-dir', str(out), '--show-dir', str(out / 'vis'), '--vis-interval', '1',
                  '--out', str(out / 'pred'), '--metrics-out', str(out / 'metrics.json'),
-                 *_options(nyu_train_root, 4)])
+                 *tool_train_options(nyu_train_root, 4)])
     metrics = json.loads((out / 'metrics.json').read_text())
     assert {'abs_rel', 'rmse', 'd1', 'silog'} <= set(metrics)
     assert len(list((out / 'pred').glob('*.png'))) == 4
@@ -59,15 +48,15 @@ def test_resume_from_checkpoint(tmp_path, nyu_train_root):
     """Resuming works under torch >= 2.6, where torch.load defaults to weights_only=True."""
     work = tmp_path / 'work'
     _run([sys.executable, 'tools/train.py', str(CONFIG), '--work-dir', str(work),
-          *_options(nyu_train_root, 2)])
+          *tool_train_options(nyu_train_root, 2)])
     assert (work / 'iter_2.pth').exists()
     # explicit checkpoint path into another work dir
     proc = _run([sys.executable, 'tools/train.py', str(CONFIG), '--work-dir', str(tmp_path / 'w2'),
-                 '--resume', str(work / 'iter_2.pth'), *_options(nyu_train_root, 3)])
+                 '--resume', str(work / 'iter_2.pth'), *tool_train_options(nyu_train_root, 3)])
     assert 'resumed epoch: 0, iter: 2' in proc.stdout + proc.stderr
     # latest checkpoint of the work dir
     proc = _run([sys.executable, 'tools/train.py', str(CONFIG), '--work-dir', str(work),
-                 '--resume', *_options(nyu_train_root, 4)])
+                 '--resume', *tool_train_options(nyu_train_root, 4)])
     log = proc.stdout + proc.stderr
     assert 'resumed epoch: 0, iter: 2' in log
     assert 'Iter(train) [3/4]' in log and 'Iter(train) [1/4]' not in log

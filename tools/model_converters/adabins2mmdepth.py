@@ -12,8 +12,10 @@ import argparse
 
 from mmdepth_dgr.models.converters.adabins import convert_adabins
 from mmdepth_dgr.models.converters.utils import (
+    add_converter_args,
     checkpoint_state_dict,
     load_official_checkpoint,
+    run_converter,
     save_converted_checkpoint,
 )
 
@@ -23,7 +25,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('src', help='official checkpoint (AdaBins_nyu.pt / AdaBins_kitti.pt)')
     parser.add_argument('dst', help='output checkpoint for tools/test.py or load_from')
-    return parser.parse_args(argv)
+    return add_converter_args(parser).parse_args(argv)
 
 
 def main(argv=None) -> None:
@@ -31,7 +33,7 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     # official checkpoints also hold the optimizer state and the epoch; a checkpoint
     # without a 'model'/'state_dict' entry is passed on as is (strict=False)
-    checkpoint = load_official_checkpoint(args.src)
+    checkpoint = load_official_checkpoint(args.src, trust=args.trust_checkpoint)
     state_dict, dropped = convert_adabins(checkpoint_state_dict(checkpoint, strict=False))
     save_converted_checkpoint(state_dict, args.dst, args.src)
     print(f'wrote {len(state_dict)} tensors to {args.dst}; dropped {len(dropped)} unused '
@@ -39,4 +41,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_converter(main)

@@ -23,8 +23,10 @@ from mmdepth_dgr.models.converters.depthformer import (
     convert_depthformer_transbins,
 )
 from mmdepth_dgr.models.converters.utils import (
+    add_converter_args,
     checkpoint_state_dict,
     load_official_checkpoint,
+    run_converter,
     save_converted_checkpoint,
 )
 
@@ -40,14 +42,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('dst', help='output checkpoint for tools/test.py or load_from')
     parser.add_argument('--dgr', action='store_true',
                         help="'hahi' only: lay the neck out for the DGR configs")
-    return parser.parse_args(argv)
+    return add_converter_args(parser).parse_args(argv)
 
 
 def main(argv=None) -> None:
     """Entry point."""
     args = parse_args(argv)
     # official checkpoints also hold the optimizer state and metadata
-    checkpoint = load_official_checkpoint(args.src)
+    checkpoint = load_official_checkpoint(args.src, trust=args.trust_checkpoint)
     state_dict = checkpoint_state_dict(checkpoint)
     if args.variant == 'hahi':
         state_dict = convert_depthformer_hahi(
@@ -62,4 +64,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_converter(main)

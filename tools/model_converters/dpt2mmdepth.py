@@ -13,8 +13,10 @@ import argparse
 
 from mmdepth_dgr.models.converters.dpt import DPT_INVERSE_DEPTH, convert_dpt_hybrid
 from mmdepth_dgr.models.converters.utils import (
+    add_converter_args,
     checkpoint_state_dict,
     load_official_checkpoint,
+    run_converter,
     save_converted_checkpoint,
 )
 
@@ -30,15 +32,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     group.add_argument('--scale', type=float, help='fold this inverse-depth scale instead')
     parser.add_argument('--dgr', action='store_true',
                         help='target the DGR configs (neck keys under neck.necks.0.)')
-    return parser.parse_args(argv)
+    return add_converter_args(parser).parse_args(argv)
 
 
 def main(argv=None) -> None:
     """Entry point."""
     args = parse_args(argv)
     # DPT's loader accepts a bare state dict or {'model': ..., 'optimizer': ...}
-    checkpoint = checkpoint_state_dict(load_official_checkpoint(args.src), keys=('model', ),
-                                       strict=False)
+    official = load_official_checkpoint(args.src, trust=args.trust_checkpoint)
+    checkpoint = checkpoint_state_dict(official, keys=('model', ), strict=False)
     scale = DPT_INVERSE_DEPTH[args.dataset][0] if args.dataset else args.scale
     state_dict, dropped = convert_dpt_hybrid(
         checkpoint, depth_scale=scale, neck_prefix='neck.necks.0.' if args.dgr else 'neck.')
@@ -51,4 +53,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_converter(main)

@@ -10,8 +10,10 @@ import argparse
 
 from mmdepth_dgr.models.converters.pixelformer import convert_pixelformer
 from mmdepth_dgr.models.converters.utils import (
+    add_converter_args,
     checkpoint_state_dict,
     load_official_checkpoint,
+    run_converter,
     save_converted_checkpoint,
 )
 
@@ -21,18 +23,18 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('src', help='official checkpoint (nyu.pth / kitti.pth)')
     parser.add_argument('dst', help='output checkpoint for tools/test.py or load_from')
-    return parser.parse_args(argv)
+    return add_converter_args(parser).parse_args(argv)
 
 
 def main(argv=None) -> None:
     """Entry point."""
     args = parse_args(argv)
     # official checkpoints also hold the optimizer state (plain tensors and numbers)
-    checkpoint = load_official_checkpoint(args.src)
+    checkpoint = load_official_checkpoint(args.src, trust=args.trust_checkpoint)
     state_dict = convert_pixelformer(checkpoint_state_dict(checkpoint))
     save_converted_checkpoint(state_dict, args.dst, args.src)
     print(f'wrote {len(state_dict)} tensors to {args.dst}')
 
 
 if __name__ == '__main__':
-    main()
+    run_converter(main)

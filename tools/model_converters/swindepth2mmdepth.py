@@ -14,8 +14,10 @@ import argparse
 
 from mmdepth_dgr.models.converters.swindepth import convert_swindepth_checkpoint
 from mmdepth_dgr.models.converters.utils import (
+    add_converter_args,
     checkpoint_state_dict,
     load_official_checkpoint,
+    run_converter,
     save_converted_checkpoint,
 )
 
@@ -27,14 +29,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('dst', help='output checkpoint for tools/test.py or load_from')
     parser.add_argument('--encoder-prefix', default='backbone.',
                         help="prefix of the encoder keys ('' for a bare Swin checkpoint)")
-    return parser.parse_args(argv)
+    return add_converter_args(parser).parse_args(argv)
 
 
 def main(argv=None) -> None:
     """Entry point."""
     args = parse_args(argv)
     # released Swin/depth checkpoints may hold optimizer state and other metadata
-    checkpoint = load_official_checkpoint(args.src)
+    checkpoint = load_official_checkpoint(args.src, trust=args.trust_checkpoint)
     state_dict, dropped = convert_swindepth_checkpoint(checkpoint_state_dict(checkpoint),
                                                        args.encoder_prefix)
     save_converted_checkpoint(state_dict, args.dst, args.src)
@@ -43,4 +45,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_converter(main)

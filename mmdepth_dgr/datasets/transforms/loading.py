@@ -1,11 +1,35 @@
 """Depth-map loading with clear error messages."""
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine import fileio
 from mmseg.datasets.transforms import LoadDepthAnnotation
 from mmseg.registry import TRANSFORMS
 from mmseg.utils import datafrombytes
+
+from .utils import check_depth_matches_image
+
+
+def check_depth_dtype(depth: np.ndarray, allowed: Sequence[str], path: str) -> None:
+    """Raise naming the file when a decoded depth map has a dtype the format does not use.
+
+    An 8-bit PNG decodes to uint8 values up to 255, read as at most 0.255 m (NYU) or
+    1 m (KITTI): plausible-looking numbers, wrong by orders of magnitude.
+
+    Args:
+        depth (np.ndarray): The decoded map.
+        allowed (Sequence[str]): The accepted numpy dtype names.
+        path (str): The file, for the message.
+
+    Raises:
+        ValueError: ``depth.dtype`` is not in ``allowed``.
+    """
+    if depth.dtype.name not in allowed:
+        raise ValueError(
+            f'depth map {path} has dtype {depth.dtype.name}, expected '
+            f'{" or ".join(allowed)}. NYU/KITTI depth PNGs are 16-bit (uint16); an 8-bit '
+            'image cannot hold depth. For float depth files (TIFF/NPY/EXR) set '
+            "LoadDepthMap(allowed_dtypes=('float32',)).")
 
 
 @TRANSFORMS.register_module()
@@ -15,8 +39,10 @@ class LoadDepthMap(LoadDepthAnnotation):
     Behaves like mmseg's :class:`LoadDepthAnnotation` (the stored values are
     multiplied by ``depth_rescale_factor``, e.g. ``1 / 1000`` for NYU 16-bit
     PNGs in millimetres or ``1 / 256`` for KITTI, giving metres; 0 stays 0 =
-    invalid), but reports missing keys, missing files and corrupt files with
-    the offending path instead of an obscure crash.
+    invalid), but reports missing keys, missing, empty and corrupt files, maps
+    of an unexpected dtype (e.g. an 8-bit PNG) and maps whose size differs from
+    the already loaded image, with the offending path instead of an obscure
+    crash or silently wrong depth.
 
     Required Keys:
 
@@ -40,6 +66,9 @@ class LoadDepthMap(LoadDepthAnnotation):
             Defaults to 1.0.
         backend_args (dict, optional): Arguments of the mmengine file backend.
             Defaults to None.
+        allowed_dtypes (Sequence[str]): Numpy dtype names the decoded map may
+            have. Defaults to ``('uint16',)``, the NYU/KITTI 16-bit PNGs; pass
+            e.g. ``('float32',)`` for float TIFF/NPY/EXR depth.
     """
 
     # Wraps mmseg's class because it crashes with
@@ -49,12 +78,14 @@ class LoadDepthMap(LoadDepthAnnotation):
                  decode_backend: str = 'cv2',
                  to_float32: bool = True,
                  depth_rescale_factor: float = 1.0,
-                 backend_args: Optional[dict] = None) -> None:
+                 backend_args: Optional[dict] = None,
+                 allowed_dtypes: Sequence[str] = ('uint16',)) -> None:
         super().__init__(
             decode_backend=decode_backend,
             to_float32=to_float32,
             depth_rescale_factor=depth_rescale_factor,
             backend_args=backend_args)
+        self.allowed_dtypes = _dtype_names(allowed_dtypes)
 
     def transform(self, results: Dict) -> Dict:
         """Load the depth map named by ``results['depth_map_path']``.
@@ -70,7 +101,9 @@ class LoadDepthMap(LoadDepthAnnotation):
         Raises:
             KeyError: ``depth_map_path`` is missing from ``results``.
             FileNotFoundError: The depth file does not exist.
-            ValueError: The file cannot be decoded or is not a 2-D map.
+            ValueError: The file is empty or cannot be decoded, is not a 2-D map,
+                has a dtype outside ``allowed_dtypes``, or differs in size from
+                ``results['img']`` when the image is already loaded.
         """
         if 'depth_map_path' not in results:
             raise KeyError(
@@ -84,6 +117,8 @@ class LoadDepthMap(LoadDepthAnnotation):
         except FileNotFoundError as err:
             raise FileNotFoundError(
                 f"depth map file not found: {path} (results['depth_map_path'])") from err
+        if len(data_bytes) == 0:
+            raise ValueError(f'corrupt or unreadable depth PNG (empty file, 0 bytes): {path}')
 
         try:
             depth = datafrombytes(data_bytes, backend=self.decode_backend)
@@ -95,6 +130,8 @@ class LoadDepthMap(LoadDepthAnnotation):
         if depth.ndim != 2:
             raise ValueError(
                 f'depth map must be 2-D (H, W), got shape {depth.shape}: {path}')
+        check_depth_dtype(depth, self.allowed_dtypes, path)
+        check_depth_matches_image(results, depth.shape)
 
         if self.to_float32:
             depth = depth.astype(np.float32)
@@ -114,4 +151,26 @@ class LoadDepthMap(LoadDepthAnnotation):
                 f"decode_backend='{self.decode_backend}', "
                 f'to_float32={self.to_float32}, '
                 f'depth_rescale_factor={self.depth_rescale_factor}, '
-                f'backend_args={self.backend_args})')
+                f'backend_args={self.backend_args}, '
+                f'allowed_dtypes={self.allowed_dtypes})')
+
+
+def _dtype_names(dtypes: Sequence[str]) -> Tuple[str, ...]:
+    """Canonical numpy names of ``dtypes`` (``'float'`` -> ``'float64'``).
+
+    Args:
+        dtypes (Sequence[str]): Dtype names or numpy dtypes.
+
+    Returns:
+        tuple[str, ...]: The names.
+
+    Raises:
+        ValueError: ``dtypes`` is empty or a single string, or names no numpy dtype.
+    """
+    if isinstance(dtypes, str) or not dtypes:
+        raise ValueError(f"allowed_dtypes must be a non-empty sequence of dtype names such as "
+                         f"('uint16',), got {dtypes!r}")
+    try:
+        return tuple(np.dtype(d).name for d in dtypes)
+    except TypeError as err:
+        raise ValueError(f'allowed_dtypes: not a numpy dtype in {dtypes!r}') from err

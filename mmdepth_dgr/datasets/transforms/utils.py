@@ -1,4 +1,4 @@
-"""Checks shared by the geometric depth transforms."""
+"""Checks shared by the depth loaders and the geometric depth transforms."""
 from typing import List, Tuple
 
 
@@ -26,3 +26,25 @@ def aligned_seg_fields(results: dict, transform: str) -> Tuple[Tuple[int, int], 
             raise ValueError(f'{transform}: {key} has shape {results[key].shape[:2]} but img '
                              f'has {(h, w)}: {results.get("img_path")}')
     return (h, w), seg_fields
+
+
+def check_depth_matches_image(results: dict, depth_shape: Tuple[int, ...]) -> None:
+    """Raise naming the sample when a depth map's size differs from its loaded image.
+
+    Nothing is checked when ``results`` has no ``img`` yet (depth loaded first).
+
+    Args:
+        results (dict): Result dict, with ``img`` once the image is loaded.
+        depth_shape (tuple): Shape of the depth map, ``(H, W)`` first.
+
+    Raises:
+        ValueError: The heights or widths differ; the message names the split
+            line and both files.
+    """
+    img = results.get('img')
+    if img is None or tuple(img.shape[:2]) == tuple(depth_shape[:2]):
+        return
+    where = results.get('split_line') or 'sample'
+    raise ValueError(f'{where}: depth map of size {tuple(depth_shape[:2])} does not match its '
+                     f'image of size {tuple(img.shape[:2])} (H, W): image '
+                     f'{results.get("img_path")}, depth {results.get("depth_map_path")}')

@@ -1,5 +1,6 @@
 """DepthEvalMetric: the community's nine depth numbers, per image then averaged."""
 import csv
+import logging
 import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
@@ -13,7 +14,14 @@ from mmseg.registry import METRICS
 from prettytable import PrettyTable
 
 from ...utils.naming import sample_file_name
-from ..functional import DEPTH_METRICS, EDGE_METRICS, EVAL_CROPS, edge_depth_errors, evaluate_depth
+from ..functional import (
+    DEPTH_METRICS,
+    EDGE_METRICS,
+    EVAL_CROPS,
+    NON_FINITE_COUNTS,
+    edge_depth_errors,
+    evaluate_depth,
+)
 
 
 def _to_numpy(data) -> np.ndarray:
@@ -22,6 +30,44 @@ def _to_numpy(data) -> np.ndarray:
         data = data.detach().float().cpu().numpy()
     data = np.asarray(data, dtype=np.float64)
     return data.reshape(data.shape[-2:])
+
+
+def non_finite_summary(rows: Sequence[dict], min_depth: float,
+                       max_depth: float) -> Optional[str]:
+    """The warning about replaced non-finite predictions, or None when there were none.
+
+    Args:
+        rows (Sequence[dict]): Per-image results with the :data:`NON_FINITE_COUNTS` keys.
+        min_depth (float): The value NaN was replaced by.
+        max_depth (float): The value +-inf was replaced by.
+
+    Returns:
+        str | None: The message (pixel counts and the number of affected images).
+    """
+    totals = {k: sum(r.get(k, 0) for r in rows) for k in NON_FINITE_COUNTS}
+    affected = sum(any(r.get(k, 0) for k in NON_FINITE_COUNTS) for r in rows)
+    if not affected:
+        return None
+    return (f'DepthEvalMetric: non-finite predictions in {affected} of {len(rows)} evaluated '
+            f'images, replaced as BTS does before computing the metrics: {totals["n_nan"]} '
+            f'NaN pixels -> min_depth_eval ({min_depth:g}), {totals["n_posinf"]} +inf and '
+            f'{totals["n_neginf"]} -inf pixels -> max_depth_eval ({max_depth:g}). The metrics '
+            'include these pixels; per-image counts are in per_image_metrics.csv (--out).')
+
+
+def no_ground_truth_note(n_samples: int, output_dir: Optional[str]) -> str:
+    """The note logged when no sample of a run has ground truth (inference-only split).
+
+    Args:
+        n_samples (int): Number of predictions made.
+        output_dir (str, optional): Where they were written, None when not written.
+
+    Returns:
+        str: The message.
+    """
+    written = (f'wrote {n_samples} predictions to {output_dir}' if output_dir is not None
+               else f'{n_samples} predictions not written (pass --out DIR to write them)')
+    return f'DepthEvalMetric: no sample has ground truth: {written}, no metrics.'
 
 
 @METRICS.register_module()
@@ -34,7 +80,12 @@ class DepthEvalMetric(BaseMetric):
     images. ``silog`` is ``100 * sqrt(mean(e**2) - mean(e)**2)`` with ``e`` the
     log error, as BTS prints it. For KB-cropped KITTI samples the Garg/Eigen
     crop is placed in the full frame (``uncropped_shape``, ``kb_crop_offset``).
-    Samples without ground truth (KITTI ``None`` lines) are skipped and counted.
+    Samples without ground truth (KITTI ``None`` lines) are skipped and counted;
+    when no sample has ground truth (an inference-only split) the predictions
+    are still written and :meth:`compute_metrics` returns an empty dict. NaN and
+    +-inf predictions are replaced as BTS does (NaN -> ``min_depth_eval``,
+    +-inf -> ``max_depth_eval``), counted, and reported in a warning and in the
+    per-image CSV (``n_nan``, ``n_posinf``, ``n_neginf``).
 
     Args:
         min_depth_eval (float): Lower evaluation cap (1e-3 for NYU and KITTI).
@@ -98,11 +149,13 @@ class DepthEvalMetric(BaseMetric):
         for sample in data_samples:
             pred = _to_numpy(sample['pred_depth_map']['data'])
             name = sample_file_name(sample)
+            png_info = {}
             if self.output_dir is not None and self.save_png:
                 self._dump_png(pred, name)
+                png_info['png_non_finite'] = int(pred.size - np.isfinite(pred).sum())
             gt_field = sample.get('gt_depth_map')
             if gt_field is None:
-                self.results.append(dict(name=name, skipped='no ground truth'))
+                self.results.append(dict(name=name, skipped='no ground truth', **png_info))
                 continue
             gt = _to_numpy(gt_field['data'])
             uncropped = sample.get('uncropped_shape')
@@ -111,19 +164,21 @@ class DepthEvalMetric(BaseMetric):
                                      crop=self.crop, median_scaling=self.median_scaling,
                                      uncropped_shape=uncropped, offset=offset)
             if metrics is None:
-                self.results.append(dict(name=name, skipped='no valid pixel'))
+                self.results.append(dict(name=name, skipped='no valid pixel', **png_info))
                 continue
             if self.edge_metrics:
                 edges = edge_depth_errors(gt, pred, self.min_depth_eval, self.max_depth_eval,
                                           crop=self.crop, rel_jump=self.edge_rel_jump,
                                           uncropped_shape=uncropped, offset=offset)
                 metrics.update(edges or dict(n_edge=0))
-            self.results.append(dict(name=name, **metrics))
+            self.results.append(dict(name=name, **metrics, **png_info))
 
     def _dump_png(self, pred: np.ndarray, name: str) -> None:
-        """Write a prediction as a 16-bit PNG of ``depth * depth_scale``."""
+        """Write a prediction as a 16-bit PNG of ``depth * depth_scale`` (NaN, -inf -> 0,
+        +inf -> 65535)."""
         os.makedirs(self.output_dir, exist_ok=True)
-        png = np.clip(np.nan_to_num(pred) * self.depth_scale, 0, 65535)
+        png = np.nan_to_num(pred * self.depth_scale, nan=0.0, posinf=65535.0, neginf=0.0)
+        png = np.clip(png, 0, 65535)
         cv2.imwrite(osp.join(self.output_dir, f'{name}.png'), png.round().astype(np.uint16))
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
@@ -133,20 +188,34 @@ class DepthEvalMetric(BaseMetric):
             results (list[dict]): Per-image results from all ranks.
 
         Returns:
-            dict[str, float]: Averages keyed by :data:`DEPTH_METRICS`.
+            dict[str, float]: Averages keyed by :data:`DEPTH_METRICS` (and
+            :data:`EDGE_METRICS` with ``edge_metrics``); an empty dict when no
+            sample has ground truth (inference only: a note says so).
 
         Raises:
-            RuntimeError: No sample could be evaluated.
+            RuntimeError: Some samples have ground truth but none has a valid
+                pixel (wrong depth scale or evaluation caps?).
         """
         evaluated = [r for r in results if 'skipped' not in r]
         skipped = [r for r in results if 'skipped' in r]
+        self._warn_non_finite_pngs(results)
+        if results and all(r.get('skipped') == 'no ground truth' for r in results):
+            dumped = self.output_dir if self.save_png else None
+            print_log(no_ground_truth_note(len(results), dumped), logger='current',
+                      level=logging.WARNING)
+            return {}
         if skipped:
             reasons = sorted({r['skipped'] for r in skipped})
             print_log(f'DepthEvalMetric: {len(skipped)} of {len(results)} samples excluded '
                       f'from evaluation ({", ".join(reasons)}).', logger='current')
         if not evaluated:
             raise RuntimeError('DepthEvalMetric: no sample had valid ground truth to evaluate '
-                               f'({len(results)} samples seen)')
+                               f'({len(results)} samples seen, none with a ground-truth pixel '
+                               f'in ({self.min_depth_eval}, {self.max_depth_eval}) m inside '
+                               f'crop={self.crop!r})')
+        warning = non_finite_summary(evaluated, self.min_depth_eval, self.max_depth_eval)
+        if warning is not None:
+            print_log(warning, logger='current', level=logging.WARNING)
         averages = {k: float(np.mean([r[k] for r in evaluated])) for k in DEPTH_METRICS}
         if self.edge_metrics:
             with_edges = [r for r in evaluated if r['n_edge'] > 0]
@@ -163,15 +232,24 @@ class DepthEvalMetric(BaseMetric):
             self._write_csv(sorted(evaluated, key=lambda r: r['name']))
         return averages
 
+    def _warn_non_finite_pngs(self, results: List[dict]) -> None:
+        """Warn when written PNG predictions had non-finite pixels (any pixel, GT or not)."""
+        bad = [r['png_non_finite'] for r in results if r.get('png_non_finite')]
+        if bad:
+            print_log(f'DepthEvalMetric: {len(bad)} of {len(results)} predictions written to '
+                      f'{self.output_dir} had non-finite pixels ({sum(bad)} in all), stored as '
+                      '0 (NaN, -inf) or 65535 (+inf) in the PNGs.', logger='current',
+                      level=logging.WARNING)
+
     def _write_csv(self, rows: List[dict]) -> None:
         """Write ``per_image_metrics.csv`` (one row per evaluated image) to ``output_dir``."""
         os.makedirs(self.output_dir, exist_ok=True)
         path = osp.join(self.output_dir, 'per_image_metrics.csv')
         with open(path, 'w', newline='', encoding='utf-8') as f:
-            names = ['name', 'n_valid', *DEPTH_METRICS]
+            names = ['name', 'n_valid', *NON_FINITE_COUNTS, *DEPTH_METRICS]
             if self.edge_metrics:
                 names += ['n_edge', *EDGE_METRICS]
-            writer = csv.DictWriter(f, fieldnames=names, restval='')
+            writer = csv.DictWriter(f, fieldnames=names, restval='', extrasaction='ignore')
             writer.writeheader()
             writer.writerows(rows)
         print_log(f'DepthEvalMetric: per-image metrics written to {path}', logger='current')

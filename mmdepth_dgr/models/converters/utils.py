@@ -2,12 +2,22 @@
 
 Key-level helpers are pure functions on state dicts (new dicts, inputs left
 unchanged). :func:`load_official_checkpoint` and :func:`save_converted_checkpoint`
-are the only file I/O, used by the command-line scripts.
+are the only file I/O, used by the command-line scripts, which share their
+``--trust-checkpoint`` option (:func:`add_converter_args`) and error exit
+(:func:`run_converter`).
 """
-from typing import Any, Dict, Sequence
+import argparse
+from typing import Any, Callable, Dict, Sequence
 
 import torch
 from torch import Tensor
+
+from ...utils.checkpoint import (
+    SafeGlobal,
+    UnsafeCheckpointError,
+    load_weights_only,
+    numpy_array_globals,
+)
 
 #: A state dict: parameter/buffer names to tensors.
 StateDict = Dict[str, Tensor]
@@ -16,6 +26,14 @@ StateDict = Dict[str, Tensor]
 #: ``{'model': ...}`` (AdaBins, PixelFormer, ICIP'22 DepthFormer, TransDepth)
 #: and ``{'state_dict': ...}`` (mmcv/mmengine).
 WEIGHT_KEYS = ('model', 'state_dict')
+
+#: Globals that official checkpoints hold besides tensors, containers and numbers, allowed
+#: (on top of the project's allow-list) when a converter loads one: the training arguments
+#: (``argparse.Namespace``) and numpy arrays (BTS-style ``best_eval_steps``).
+OFFICIAL_CHECKPOINT_GLOBALS: Sequence[SafeGlobal] = (argparse.Namespace, *numpy_array_globals())
+
+#: How a refusal message tells the user about the way out.
+TRUST_HINT = '; pass --trust-checkpoint if you trust this file'
 
 
 def replace_prefix(state_dict: StateDict, old: str, new: str) -> StateDict:
@@ -108,20 +126,57 @@ def checkpoint_state_dict(checkpoint: Any, keys: Sequence[str] = WEIGHT_KEYS,
     raise KeyError(f'no model weights in checkpoint with keys {found}')
 
 
-def load_official_checkpoint(path: str) -> Any:
-    """Load an official checkpoint file on the CPU.
+def load_official_checkpoint(path: str, trust: bool = False) -> Any:
+    """Load an official checkpoint file on the CPU, weights only.
 
-    Official checkpoints also hold optimizer states, numbers and numpy
-    metadata, so they are loaded with ``weights_only=False``: convert only
-    files from a source you trust.
+    Official checkpoints hold weights, optimizer states, numbers, numpy metadata and
+    sometimes the training arguments; these load with ``weights_only=True`` and
+    :data:`OFFICIAL_CHECKPOINT_GLOBALS`. Any other global (a pickle that would run code
+    when loaded) is refused, unless ``trust`` is given.
 
     Args:
         path (str): Checkpoint file.
+        trust (bool): ``--trust-checkpoint``: load any pickle (``weights_only=False``, with
+            a warning). Defaults to False.
 
     Returns:
         The ``torch.load`` result.
+
+    Raises:
+        UnsafeCheckpointError: The file holds a global outside the allow-list; the message
+            names the file and the global.
     """
-    return torch.load(path, map_location='cpu', weights_only=False)
+    return load_weights_only(path, OFFICIAL_CHECKPOINT_GLOBALS, trust=trust, hint=TRUST_HINT)
+
+
+def add_converter_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the options all ``tools/model_converters/*2mmdepth.py`` share: ``--trust-checkpoint``.
+
+    Args:
+        parser (argparse.ArgumentParser): The converter's parser.
+
+    Returns:
+        argparse.ArgumentParser: The same parser, for chaining.
+    """
+    parser.add_argument('--trust-checkpoint', action='store_true',
+                        help='load the official file with weights_only=False: unpickling may run '
+                        'code stored in it, use only for files from a source you trust')
+    return parser
+
+
+def run_converter(main: Callable[[], None]) -> None:
+    """Run a converter's ``main``; a refused checkpoint ends it with the message, exit status 1.
+
+    Args:
+        main (Callable[[], None]): The converter's entry point.
+
+    Raises:
+        SystemExit: ``main`` raised :class:`UnsafeCheckpointError`.
+    """
+    try:
+        main()
+    except UnsafeCheckpointError as err:
+        raise SystemExit(f'error: {err}') from None
 
 
 def save_converted_checkpoint(state_dict: StateDict, dst: str, src: str, **meta: Any) -> None:

@@ -66,8 +66,8 @@ def test_skips_samples_without_ground_truth_and_dumps(tmp_path):
 
 
 def test_no_evaluable_sample_is_an_error():
-    metric = DepthEvalMetric()
-    metric.process({}, [_sample(np.ones((4, 4)))])
+    metric = DepthEvalMetric()  # ground truth given, but no pixel in the evaluation range
+    metric.process({}, [_sample(np.ones((4, 4)), np.zeros((4, 4)))])
     with pytest.raises(RuntimeError, match='no sample had valid ground truth'):
         metric.compute_metrics(metric.results)
 

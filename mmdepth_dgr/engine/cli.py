@@ -8,7 +8,8 @@ def add_runtime_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser
     """Add ``--cfg-options``, ``--launcher`` and ``--local_rank`` to a tool's parser.
 
     ``--cfg-options`` keys are checked against the config by
-    :func:`~mmdepth_dgr.engine.runner.load_config`: an unknown key is an error (with the
+    :func:`~mmdepth_dgr.engine.runner.load_config` (:mod:`~mmdepth_dgr.engine.cfg_options`):
+    an unknown key is an error (with the
     closest existing key), a ``+`` prefix (``+model.foo=1``) adds a new one.
 
     Args:

@@ -4,7 +4,7 @@ import argparse
 import pytest
 
 from mmdepth_dgr.engine import add_runtime_args, load_config
-from mmdepth_dgr.engine.runner import ConfigKeyError
+from mmdepth_dgr.engine.cfg_options import ConfigKeyError
 from mmdepth_dgr.testing import REPO_ROOT, dataloader_options
 
 CONFIG = str(REPO_ROOT / 'configs' / 'multiscale_depth'

@@ -18,7 +18,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.model import BaseModel
 from mmengine.runner import Runner
 
-import mmdepth_dgr.engine.runner as engine_runner
+import mmdepth_dgr.engine.resume as engine_resume
 from mmdepth_dgr.engine import (
     AtomicCheckpointHook,
     NonFiniteLossError,
@@ -26,7 +26,7 @@ from mmdepth_dgr.engine import (
     train_config,
 )
 from mmdepth_dgr.engine.hooks import checkpoint_problem
-from mmdepth_dgr.engine.runner import IncompleteCheckpointError, find_resume_checkpoint
+from mmdepth_dgr.engine.resume import IncompleteCheckpointError, find_resume_checkpoint
 from mmdepth_dgr.testing import REPO_ROOT
 
 CONFIG = (REPO_ROOT / 'configs' / 'multiscale_depth'
@@ -229,7 +229,7 @@ def test_auto_resume_skips_a_truncated_checkpoint(tmp_path, monkeypatch):
     (work / 'iter_4.pth').write_bytes(full[:len(full) // 3])
     (work / 'last_checkpoint').write_text(str(work / 'iter_4.pth'))
     logged = []
-    monkeypatch.setattr(engine_runner, 'print_log', lambda msg, **kw: logged.append(msg))
+    monkeypatch.setattr(engine_resume, 'print_log', lambda msg, **kw: logged.append(msg))
     cfg = train_config(str(CONFIG), work_dir=str(work), resume='auto')
     assert cfg.resume is True and cfg.load_from == str(work / 'iter_2.pth')
     assert any('skipping' in m and 'iter_4.pth' in m and 'truncated' in m for m in logged)
@@ -247,7 +247,7 @@ def test_auto_resume_when_last_checkpoint_names_a_deleted_file(tmp_path, monkeyp
     (work / 'iter_4.pth').write_bytes(full[:100])
     (work / 'last_checkpoint').write_text(str(work / 'iter_2.pth'))
     logged = []
-    monkeypatch.setattr(engine_runner, 'print_log', lambda msg, **kw: logged.append(msg))
+    monkeypatch.setattr(engine_resume, 'print_log', lambda msg, **kw: logged.append(msg))
     cfg = train_config(str(CONFIG), work_dir=str(work), resume='auto')
     assert cfg.resume is False and cfg.load_from is None
     assert any('iter_2.pth' in m and 'missing' in m for m in logged)
@@ -255,7 +255,7 @@ def test_auto_resume_when_last_checkpoint_names_a_deleted_file(tmp_path, monkeyp
 
 
 def test_auto_resume_takes_the_newest_complete_checkpoint(tmp_path, monkeypatch):
-    monkeypatch.setattr(engine_runner, 'print_log', lambda *a, **k: None)
+    monkeypatch.setattr(engine_resume, 'print_log', lambda *a, **k: None)
     for step in (2, 10, 4):
         _save(tmp_path / f'iter_{step}.pth', step)
     (tmp_path / 'iter_12.pth.tmp').write_bytes(b'PK\x03\x04partial')

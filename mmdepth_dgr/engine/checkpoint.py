@@ -16,6 +16,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner.checkpoint import load_state_dict
 from torch import Tensor
 
+from ..models.converters.utils import strip_prefix
 from ..utils.checkpoint import load_weights_only
 
 #: Model entries a checkpoint may lack: BatchNorm's step counter, which mmengine's loader
@@ -128,8 +129,7 @@ def checkpoint_weights(checkpoint: Any, prefix: str = 'module.') -> 'OrderedDict
     if not isinstance(checkpoint, Mapping):
         raise TypeError(f'a checkpoint is a dict, got {type(checkpoint).__name__}')
     state = checkpoint.get('state_dict', checkpoint)
-    out = OrderedDict((k[len(prefix):] if k.startswith(prefix) else k, v)
-                      for k, v in state.items())
+    out = OrderedDict(strip_prefix(state, prefix))
     metadata = getattr(state, '_metadata', None)
     if metadata is not None:
         out._metadata = metadata

@@ -4,7 +4,8 @@ Importing this package registers every dataset, transform, metric, model and
 hook of the project into mmseg's registries, so configs only need
 ``custom_imports=dict(imports=['mmdepth_dgr'], allow_failed_imports=False)``.
 """
-from . import datasets, engine, evaluation, models, utils, visualization  # noqa: F401
+# registry: the mmdepth_dgr scope of configs that inherit `mmdepth_dgr::<config>`
+from . import datasets, engine, evaluation, models, registry, utils, visualization  # noqa: F401
 from .utils import enable_weights_only_checkpoints
 from .version import __version__, version_info
 

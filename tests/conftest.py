@@ -44,6 +44,12 @@ def nyu_train_root(synthetic_trees):
     return synthetic_trees.get('nyu', **TRAIN_TREE)
 
 
+@pytest.fixture(scope='session')
+def nyu_multiscene_root(synthetic_trees):
+    """The 8-frame NYU-like train tree in 4 scenes: ``rgb_00000.jpg`` in every scene."""
+    return synthetic_trees.get('nyu', **TRAIN_TREE, num_scenes=4)
+
+
 @pytest.fixture(scope='module')
 def single_thread():
     """Single-threaded torch for a module: many small ops, and 2 threads on a shared 2-core

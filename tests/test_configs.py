@@ -15,9 +15,10 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.structures import PixelData
-from mmseg.registry import MODELS
+from mmseg.registry import MODELS, RUNNERS
 from mmseg.structures import SegDataSample
 
+from mmdepth_dgr.engine import DepthRunner
 from mmdepth_dgr.utils import strip_pretrained, sync_bn_to_bn
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / 'configs'
@@ -335,3 +336,12 @@ def test_config_keeps_real_pretrained_urls_or_says_why(path):
     else:
         assert init_cfg['type'] == 'Pretrained'
         assert init_cfg['checkpoint'].startswith(('https://', 'torchvision://'))
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=IDS)
+def test_config_holds_only_values_mmseg_understands(path):
+    """mmseg's own tools read env_cfg and runner_type: a real backend, a registered runner."""
+    cfg = _load(path)
+    backend = cfg.env_cfg.dist_cfg.backend
+    assert backend in ('nccl', 'gloo', 'mpi'), f'{path.name}: dist backend {backend!r}'
+    assert RUNNERS.get(cfg.runner_type) is DepthRunner

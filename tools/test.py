@@ -9,6 +9,7 @@ import argparse
 from mmdepth_dgr.engine import (
     add_runtime_args,
     dump_metrics,
+    enable_tta,
     finish_distributed,
     init_distributed,
     test,
@@ -34,6 +35,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--non-strict', action='store_true',
                         help='evaluate a checkpoint whose keys or shapes differ from the model '
                         '(only the matching entries are loaded)')
+    parser.add_argument('--tta', action='store_true',
+                        help="test-time augmentation: the config's tta_pipeline and tta_model "
+                        '(flip averaging of the dataset bases)')
     return add_runtime_args(parser).parse_args()
 
 
@@ -44,6 +48,8 @@ def main() -> None:
                       show_dir=args.show_dir, show=args.show, wait_time=args.wait_time,
                       out=args.out, cfg_options=args.cfg_options, launcher=args.launcher,
                       vis_interval=args.vis_interval)
+    if args.tta:
+        enable_tta(cfg)
     init_distributed(cfg)
     try:
         metrics = test(cfg, strict=not args.non_strict)

@@ -2,9 +2,11 @@
 baseline, run comparison and the sparse-pixel study (:mod:`.probe`)."""
 from .benchmark_dgr import add_dgr, benchmark_dgr, format_benchmark, time_train_steps
 from .benchmark_otdl import format_otdl_benchmark, run_otdl_benchmark
+from .browse import browse_dataset
 from .compare_runs import comparison_table, load_metrics, parse_run
 from .complexity import format_complexity, model_complexity, module_complexity
 from .constant_baseline import compare_with_constant, evaluate_constant, mean_train_depth
+from .inference_benchmark import benchmark_inference, format_inference_benchmark, summarise
 
 __all__ = [
     'add_dgr', 'benchmark_dgr', 'format_benchmark', 'time_train_steps',
@@ -12,3 +14,4 @@ __all__ = [
     'parse_run', 'format_complexity', 'model_complexity', 'module_complexity',
     'compare_with_constant', 'evaluate_constant', 'mean_train_depth'
 ]
+__all__ += ['browse_dataset', 'benchmark_inference', 'format_inference_benchmark', 'summarise']

@@ -1,4 +1,5 @@
 """Base class for depth datasets described by BTS-format split files."""
+import inspect
 import math
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -151,7 +152,10 @@ class BTSDepthDataset(BaseDataset):
             :data:`FOCAL_RANGE`.
     """
 
-    METAINFO: Dict = dict()
+    #: Depth has no classes; ``classes`` and ``palette`` are None and exist for mmseg's APIs:
+    #: ``init_model`` copies the checkpoint's ``dataset_meta`` (this metainfo, saved by
+    #: mmengine) to ``model.dataset_meta``, which ``show_result_pyplot`` indexes by these keys.
+    METAINFO: Dict = dict(classes=None, palette=None)
 
     def __init__(self,
                  ann_file: str,
@@ -261,3 +265,31 @@ class BTSDepthDataset(BaseDataset):
             print_log(f'{type(self).__name__}: {n_missing} of {len(data_list)} lines of '
                       f'{self.ann_file} have no depth ground truth (None); they are kept '
                       'for inference and excluded from evaluation.', logger='current')
+
+
+def dataset_focal(dataset_cfg: Dict) -> float:
+    """The focal length (pixels) a dataset config gives split lines without one.
+
+    The config's ``default_focal`` when set, else the dataset class's default (NYU
+    518.8579, KITTI 721.5377).
+
+    Args:
+        dataset_cfg (dict): A dataset config (e.g. ``cfg.train_dataloader.dataset``).
+
+    Returns:
+        float: The focal length.
+
+    Raises:
+        ValueError: The dataset type is not registered or has no default focal length.
+    """
+    if dataset_cfg.get('default_focal') is not None:
+        return float(dataset_cfg['default_focal'])
+    dataset_type = dataset_cfg.get('type')
+    cls = DATASETS.get(dataset_type) if isinstance(dataset_type, str) else dataset_type
+    if cls is None:
+        raise ValueError(f'dataset type {dataset_type!r} is not registered in mmseg\'s '
+                         'DATASETS')
+    default = inspect.signature(cls.__init__).parameters.get('default_focal')
+    if default is None or default.default in (None, inspect.Parameter.empty):
+        raise ValueError(f'{cls.__name__} has no default focal length; give the intrinsics')
+    return float(default.default)

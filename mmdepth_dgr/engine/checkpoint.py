@@ -139,11 +139,8 @@ def checkpoint_weights(checkpoint: Any, prefix: str = 'module.') -> 'OrderedDict
 def load_test_checkpoint(model: nn.Module, path: str, strict: bool = True) -> Dict[str, list]:
     """Load a checkpoint file into ``model`` for evaluation, strictly by default.
 
-    The file is loaded weights-only with the project's allow-list. With ``strict``, the
-    checkpoint's keys and shapes must be the model's (:func:`checkpoint_mismatch`; BatchNorm
-    step counters may be absent), else nothing is loaded. Without ``strict``, the
-    differences are logged as a warning and the matching entries are loaded (mmengine's
-    ``load_from`` behaviour).
+    The file is loaded weights-only with the project's allow-list, then
+    :func:`load_checkpoint_weights` loads it.
 
     Args:
         model (nn.Module): The model, or a model wrapper (its ``module`` is loaded).
@@ -158,9 +155,34 @@ def load_test_checkpoint(model: nn.Module, path: str, strict: bool = True) -> Di
             gives the count and the first names of each kind of difference.
         UnsafeCheckpointError: The file holds a global outside the allow-list.
     """
+    return load_checkpoint_weights(model, load_weights_only(path), path, strict)
+
+
+def load_checkpoint_weights(model: nn.Module, checkpoint: Any, path: str,
+                            strict: bool = True) -> Dict[str, list]:
+    """Load an already read checkpoint into ``model``, strictly by default.
+
+    With ``strict``, the checkpoint's keys and shapes must be the model's
+    (:func:`checkpoint_mismatch`; BatchNorm step counters may be absent), else nothing is
+    loaded. Without ``strict``, the differences are logged as a warning and the matching
+    entries are loaded (mmengine's ``load_from`` behaviour).
+
+    Args:
+        model (nn.Module): The model, or a model wrapper (its ``module`` is loaded).
+        checkpoint (Any): What weights-only loading returned (mmengine's ``state_dict`` +
+            ``meta`` layout or a bare state dict; :func:`checkpoint_weights`).
+        path (str): Its file, for the messages.
+        strict (bool): Refuse a checkpoint that does not fit. Defaults to True.
+
+    Returns:
+        dict: :func:`checkpoint_mismatch`'s result (empty lists when it fits).
+
+    Raises:
+        CheckpointMismatchError: ``strict`` and the checkpoint does not fit.
+    """
     if is_model_wrapper(model):
         model = model.module
-    state = checkpoint_weights(load_weights_only(path))
+    state = checkpoint_weights(checkpoint)
     mismatch = checkpoint_mismatch(model.state_dict(), state)
     if is_mismatch(mismatch):
         if strict:

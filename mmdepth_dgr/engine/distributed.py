@@ -19,18 +19,22 @@ from mmengine.dist import init_dist, is_distributed
 
 
 def dist_backend(requested: Optional[str] = None) -> str:
-    """The torch.distributed backend: the requested one, else nccl on GPU and gloo on CPU.
+    """The torch.distributed backend: the config's, with gloo for nccl on machines without CUDA.
+
+    The configs carry mmseg's ``nccl`` default, which needs CUDA; on a CPU machine
+    this project's tools and :class:`~mmdepth_dgr.engine.depth_runner.DepthRunner`
+    use gloo instead. Any other named backend is kept.
 
     Args:
-        requested (str, optional): Backend named in the config (``'auto'`` or None
-            means choose).
+        requested (str, optional): Backend named in the config (None or ``'auto'``:
+            nccl with CUDA, gloo without).
 
     Returns:
-        str: ``'nccl'`` or ``'gloo'`` (or ``requested``).
+        str: The backend to use.
     """
-    if requested not in (None, 'auto'):
-        return requested
-    return 'nccl' if torch.cuda.is_available() else 'gloo'
+    if requested in (None, 'auto', 'nccl'):
+        return 'nccl' if torch.cuda.is_available() else 'gloo'
+    return requested
 
 
 def init_distributed(cfg: Config) -> None:

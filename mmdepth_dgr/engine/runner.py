@@ -9,9 +9,11 @@ import torch
 from mmengine.config import Config
 from mmengine.dist import is_main_process
 from mmengine.runner import Runner
+from mmseg.registry import RUNNERS
 
 from .cfg_options import check_cfg_options
 from .checkpoint import load_test_checkpoint
+from .depth_runner import cpu_wrapper_cfg
 from .distributed import dist_backend
 from .hooks import checkpoint_problem
 from .resume import IncompleteCheckpointError, auto_resume
@@ -52,8 +54,8 @@ def prepare_runtime(cfg: Config, config_path: str, work_dir: Optional[str] = Non
     """Fill work_dir, launcher, the distributed backend and the CPU-DDP wrapper (no side effect).
 
     The work dir defaults to ``./work_dirs/<config name>`` as in mmseg. Under a
-    launcher, the backend is the config's ``env_cfg.dist_cfg.backend`` unless it
-    is ``'auto'``/absent, then nccl with CUDA and gloo without. Without CUDA,
+    launcher, the backend is the config's ``env_cfg.dist_cfg.backend``, with gloo
+    for nccl (or none named) on machines without CUDA (:func:`dist_backend`). Without CUDA,
     DDP must get ``device_ids=None`` (mmengine passes the local rank otherwise).
     The process group is not created here: the tools call
     :func:`~mmdepth_dgr.engine.distributed.init_distributed` with the filled config.
@@ -76,9 +78,7 @@ def prepare_runtime(cfg: Config, config_path: str, work_dir: Optional[str] = Non
     dist_cfg = env_cfg.setdefault('dist_cfg', dict())
     dist_cfg['backend'] = dist_backend(dist_cfg.get('backend'))
     if launcher != 'none' and not torch.cuda.is_available():
-        wrapper = cfg.get('model_wrapper_cfg') or dict(type='MMDistributedDataParallel')
-        wrapper.setdefault('device_ids', None)
-        cfg.model_wrapper_cfg = wrapper
+        cfg.model_wrapper_cfg = cpu_wrapper_cfg(cfg.get('model_wrapper_cfg'))
     return cfg
 
 
@@ -194,7 +194,7 @@ def train(cfg: Config) -> Runner:
     Returns:
         Runner: The runner after training.
     """
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     runner.train()
     return runner
 
@@ -223,10 +223,25 @@ def test(cfg: Config, strict: bool = True) -> dict:
     cfg = copy.deepcopy(cfg)
     checkpoint = cfg.get('load_from')
     cfg.load_from, cfg.resume = None, False
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     if checkpoint:
         load_test_checkpoint(runner.model, checkpoint, strict=strict)
     return runner.test()
+
+
+def build_runner(cfg: Config) -> Runner:
+    """Build the runner as mmseg's tools/train.py does: ``cfg.runner_type`` when set.
+
+    Args:
+        cfg (Config): A filled config.
+
+    Returns:
+        Runner: ``RUNNERS.build(cfg)`` with a ``runner_type`` (the project's configs name
+        :class:`~mmdepth_dgr.engine.depth_runner.DepthRunner`), else ``Runner.from_cfg(cfg)``.
+    """
+    if 'runner_type' in cfg:
+        return RUNNERS.build(cfg)
+    return Runner.from_cfg(cfg)
 
 
 def dump_metrics(metrics: dict, path: str) -> None:

@@ -184,3 +184,19 @@ def test_nyu_test_pipeline_from_config(tmp_path):
     assert meta['focal'] == pytest.approx(518.8579)
     assert meta['eval_crop'] == 'nyu'
     assert packed['data_samples'].gt_depth_map.data.shape == (1, 24, 32)
+
+
+def test_metainfo_has_no_classes_for_mmseg_apis():
+    """classes / palette exist (None: depth has no classes) for mmseg's show_result_pyplot and
+    init_model, which read them from the checkpoint's dataset_meta (this metainfo)."""
+    from mmdepth_dgr.datasets.bts_dataset import BTSDepthDataset
+    no_classes = dict(classes=None, palette=None)
+    for cls in (BTSDepthDataset, NYUDepthDataset, KITTIDepthDataset):
+        class_meta = cls.METAINFO
+        assert class_meta == no_classes
+    ds = NYUDepthDataset(ann_file=str(SPLITS / 'nyu_test.txt'), check_files=False)
+    meta = ds.metainfo
+    assert meta['classes'] is None and meta['palette'] is None
+    assert meta['depth_scale'] == 1000.0 and meta['eval_crop'] == 'nyu'
+    class_meta = NYUDepthDataset.METAINFO
+    assert class_meta == no_classes  # the instance's metainfo is a copy

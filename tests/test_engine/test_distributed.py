@@ -12,10 +12,12 @@ from mmdepth_dgr.testing import REPO_ROOT
 
 
 def test_dist_backend_choice(monkeypatch):
+    """The configs' nccl (mmseg's default) becomes gloo without CUDA; named others are kept."""
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
-    assert dist_backend('auto') == 'gloo' and dist_backend(None) == 'gloo'
+    assert dist_backend('nccl') == 'gloo' and dist_backend(None) == 'gloo'
+    assert dist_backend('mpi') == 'mpi'
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
-    assert dist_backend('auto') == 'nccl'
+    assert dist_backend('nccl') == 'nccl' and dist_backend(None) == 'nccl'
     assert dist_backend('gloo') == 'gloo'
 
 
@@ -27,7 +29,7 @@ def test_init_distributed_is_the_explicit_step(monkeypatch):
     for key, value in dict(RANK='0', WORLD_SIZE='1', MASTER_ADDR='127.0.0.1',
                            MASTER_PORT='29517').items():
         monkeypatch.setenv(key, value)
-    cfg = prepare_runtime(Config(dict(env_cfg=dict(dist_cfg=dict(backend='auto')))),
+    cfg = prepare_runtime(Config(dict(env_cfg=dict(dist_cfg=dict(backend='nccl')))),
                           'configs/x/my_cfg.py', launcher='pytorch')
     try:
         init_distributed(cfg)

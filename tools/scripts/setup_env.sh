@@ -27,8 +27,15 @@ stamp_key() {
 }
 STAMP="$VENV/.mmdepth-stamp-$(stamp_key)-cuda${FORCE_CUDA:-0}"
 
-if [[ -f "$STAMP" ]] && "$VENV/bin/python" -c \
-    "import mmcv.ops, mmseg, mmpretrain, ot, mmdepth_dgr" >/dev/null 2>&1; then
+# The check also wants mmengine to find this checkout's configs (mmdepth_dgr::, setup.py develop).
+if [[ -f "$STAMP" ]] && "$VENV/bin/python" - "$ROOT" >/dev/null 2>&1 <<'EOF'; then
+import os.path as osp, sys
+import mmcv.ops, mmseg, mmpretrain, ot, mmdepth_dgr
+from mmengine.utils import get_installed_path
+path = get_installed_path('mmdepth_dgr')
+assert osp.samefile(path, osp.join(sys.argv[1], 'mmdepth_dgr')), path
+assert osp.isfile(osp.join(path, '.mim', 'model-index.yml')), path
+EOF
   log "environment at $VENV is complete (reused)"
   exit 0
 fi
@@ -71,12 +78,14 @@ if ! "$VENV/bin/python" -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '2
   fi
   "${PIP[@]}" install -q "$WHEEL_DIR"/mmcv-2.1.0-*.whl
 fi
-# The build is done: give torch back the setuptools it declares (>= 77).
-"${PIP[@]}" install -q "setuptools>=77"
+# Build done. torch needs >=77.0.3; <80: mmengine 0.10.7's `mmdepth_dgr::` configs need pkg_resources and a develop install located at the checkout.
+"${PIP[@]}" install -q "setuptools>=77.0.3,<80"
 
 log "installing the OpenMMLab stack and test tools"
 "${PIP[@]}" install -q -r "$ROOT/requirements/mminstall.txt" -r "$ROOT/requirements/tests.txt"
-"${PIP[@]}" install -q --no-deps --no-build-isolation -e "$ROOT"
+# setup.py develop (not a PEP 660 editable wheel): it links mmdepth_dgr/.mim/{configs,tools,
+# model-index.yml} to the checkout, and mmengine finds `mmdepth_dgr::` configs there.
+"${PIP[@]}" install -q --no-deps --no-build-isolation --no-use-pep517 -e "$ROOT"
 
 "$VENV/bin/python" - <<'EOF'
 import mmcv, mmcv.ops, mmengine, mmseg, mmpretrain, ot, torch, torchvision, mmdepth_dgr

@@ -16,3 +16,11 @@ val_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(test_mode=True))
 test_dataloader = val_dataloader
+# Flip test-time augmentation (tools/test.py --tta, mmseg's too): the nyu.py / kitti.py
+# tta_pipeline makes an un-flipped and a horizontally flipped view of each test image and
+# DepthTTAModel averages N(I) and flip(N(flip(I))), the flip averaging of AdaBins' and
+# PixelFormer's (NeWCRFs') official evaluation code.
+tta_model = dict(type='DepthTTAModel')
+# The two views of the TestTimeAug step of those tta_pipelines.
+tta_flip_views = [dict(type='RandomFlip', prob=0., direction='horizontal'),
+                  dict(type='RandomFlip', prob=1., direction='horizontal')]

@@ -24,6 +24,21 @@ test_pipeline = [
     dict(type='KBCrop'),
     dict(type='PackSegInputs', meta_keys=depth_meta_keys),
 ]
+# test_pipeline's two flip views (--tta). The KB crop comes before the flip (its centred window
+# is not mirror-symmetric on odd-width frames, e.g. 1241 px), so the depth it crops is loaded
+# before the flip too and is flipped in the flipped view: DepthTTAModel keeps the ground truth
+# of the un-flipped view.
+tta_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadDepthMap', depth_rescale_factor=1 / 256.0),
+    dict(type='KBCrop'),
+    dict(
+        type='TestTimeAug',
+        transforms=[
+            {{_base_.tta_flip_views}},
+            [dict(type='PackSegInputs', meta_keys=depth_meta_keys)],
+        ]),
+]
 train_dataloader = dict(
     dataset=dict(
         type=dataset_type,

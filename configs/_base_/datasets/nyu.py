@@ -22,6 +22,18 @@ test_pipeline = [
     dict(type='LoadDepthMap', depth_rescale_factor=1e-3),
     dict(type='PackSegInputs', meta_keys=depth_meta_keys),
 ]
+# test_pipeline's two flip views (--tta): the depth is loaded after the flip, so every view's
+# ground truth is the un-flipped one.
+tta_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='TestTimeAug',
+        transforms=[
+            {{_base_.tta_flip_views}},
+            [dict(type='LoadDepthMap', depth_rescale_factor=1e-3)],
+            [dict(type='PackSegInputs', meta_keys=depth_meta_keys)],
+        ]),
+]
 train_dataloader = dict(
     dataset=dict(
         type=dataset_type,

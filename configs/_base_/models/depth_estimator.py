@@ -11,7 +11,7 @@ data_preprocessor = dict(
     seg_pad_val=0,  # padded depth is 0 = invalid
     size_divisor=32)
 model = dict(
-    type='DepthEstimator',
+    type='SlidingDepthEstimator',  # mmseg's DepthEstimator whose mode='slide' slides
     data_preprocessor=data_preprocessor,
     pretrained=None,
     decode_head=dict(
@@ -25,4 +25,4 @@ model = dict(
         depth_act='sigmoid',
         loss_decode=dict(type='HuDepthLoss')),
     train_cfg=dict(),
-    test_cfg=dict(mode='whole'))
+    test_cfg=dict(mode='whole'))  # or mode='slide', crop_size=(h, w), stride=(h, w)

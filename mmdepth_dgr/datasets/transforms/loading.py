@@ -39,14 +39,21 @@ class LoadDepthMap(LoadDepthAnnotation):
     Behaves like mmseg's :class:`LoadDepthAnnotation` (the stored values are
     multiplied by ``depth_rescale_factor``, e.g. ``1 / 1000`` for NYU 16-bit
     PNGs in millimetres or ``1 / 256`` for KITTI, giving metres; 0 stays 0 =
-    invalid), but reports missing keys, missing, empty and corrupt files, maps
-    of an unexpected dtype (e.g. an 8-bit PNG) and maps whose size differs from
-    the already loaded image, with the offending path instead of an obscure
-    crash or silently wrong depth.
+    invalid), but reports missing, empty and corrupt files, maps of an
+    unexpected dtype (e.g. an 8-bit PNG) and maps whose size differs from the
+    already loaded image, with the offending path instead of an obscure crash
+    or silently wrong depth.
 
-    Required Keys:
+    Without a depth map to load (no ``depth_map_path`` key, or None) the
+    results pass unchanged: mmseg's ``inference_model`` and ``MMSegInferencer``
+    run a config's test pipeline on ``dict(img_path=...)`` or ``dict(img=...)``
+    and strip only mmseg's own annotation loaders from it. The datasets always
+    set the key, so evaluation cannot lose its ground truth this way; a path
+    that is given but cannot be read is an error.
 
-    - depth_map_path
+    Optional Keys:
+
+    - depth_map_path (str | None)
 
     Modified Keys:
 
@@ -96,20 +103,16 @@ class LoadDepthMap(LoadDepthAnnotation):
         Returns:
             dict: ``results`` with ``gt_depth_map`` added, or unchanged when
             ``depth_map_path`` is None (a split line without ground truth, e.g.
-            KITTI Eigen test lines written ``None``: kept for inference only).
+            KITTI Eigen test lines written ``None``: kept for inference only)
+            or absent (inference on a bare image).
 
         Raises:
-            KeyError: ``depth_map_path`` is missing from ``results``.
             FileNotFoundError: The depth file does not exist.
             ValueError: The file is empty or cannot be decoded, is not a 2-D map,
                 has a dtype outside ``allowed_dtypes``, or differs in size from
                 ``results['img']`` when the image is already loaded.
         """
-        if 'depth_map_path' not in results:
-            raise KeyError(
-                f"{self.__class__.__name__} needs the key 'depth_map_path' in "
-                f'results; got keys {sorted(results)}')
-        path = results['depth_map_path']
+        path = results.get('depth_map_path')
         if path is None:
             return results
         try:

@@ -103,6 +103,14 @@ class DepthEvalMetric(BaseMetric):
             that have edge pixels. Defaults to False.
         edge_rel_jump (float): Relative neighbour jump that makes a GT edge.
             Defaults to 0.1.
+        format_only (bool): As mmseg's ``IoUMetric``: only write the predictions
+            to ``output_dir`` (e.g. for a benchmark server), evaluate nothing
+            (ground truth is not read) and return an empty dict. Needs
+            ``output_dir`` and ``save_png``. Defaults to False.
+        keep_results (bool): Keep the predictions written to ``output_dir``.
+            This metric never deletes anything, so the flag changes nothing;
+            it is accepted because mmseg's ``tools/test.py --out DIR`` sets it
+            (mmseg 1.x's ``IoUMetric`` ignores it too). Defaults to False.
         collect_device (str): ``'cpu'`` or ``'gpu'``, for distributed gathering.
         prefix (str, optional): Metric name prefix.
     """
@@ -119,9 +127,16 @@ class DepthEvalMetric(BaseMetric):
                  save_png: bool = True,
                  edge_metrics: bool = False,
                  edge_rel_jump: float = 0.1,
+                 format_only: bool = False,
+                 keep_results: bool = False,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
+        if format_only and (output_dir is None or not save_png):
+            raise ValueError('DepthEvalMetric: format_only=True only writes the predictions, '
+                             'so it needs output_dir (tools/test.py --out DIR) and '
+                             f'save_png=True; got output_dir={output_dir!r}, '
+                             f'save_png={save_png!r}')
         if crop is not None and crop not in EVAL_CROPS:
             raise ValueError(f'DepthEvalMetric: unknown crop {crop!r}; choose one of '
                              f'{sorted(EVAL_CROPS)} or None')
@@ -137,6 +152,8 @@ class DepthEvalMetric(BaseMetric):
         self.save_png = save_png
         self.edge_metrics = edge_metrics
         self.edge_rel_jump = float(edge_rel_jump)
+        self.format_only = format_only
+        self.keep_results = keep_results
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         """Evaluate each sample of a batch (per-image numbers are what ranks exchange).
@@ -153,6 +170,9 @@ class DepthEvalMetric(BaseMetric):
             if self.output_dir is not None and self.save_png:
                 self._dump_png(pred, name)
                 png_info['png_non_finite'] = int(pred.size - np.isfinite(pred).sum())
+            if self.format_only:
+                self.results.append(dict(name=name, skipped='format only', **png_info))
+                continue
             gt_field = sample.get('gt_depth_map')
             if gt_field is None:
                 self.results.append(dict(name=name, skipped='no ground truth', **png_info))
@@ -189,8 +209,9 @@ class DepthEvalMetric(BaseMetric):
 
         Returns:
             dict[str, float]: Averages keyed by :data:`DEPTH_METRICS` (and
-            :data:`EDGE_METRICS` with ``edge_metrics``); an empty dict when no
-            sample has ground truth (inference only: a note says so).
+            :data:`EDGE_METRICS` with ``edge_metrics``); an empty dict with
+            ``format_only`` or when no sample has ground truth (inference only:
+            a note says so).
 
         Raises:
             RuntimeError: Some samples have ground truth but none has a valid
@@ -199,6 +220,10 @@ class DepthEvalMetric(BaseMetric):
         evaluated = [r for r in results if 'skipped' not in r]
         skipped = [r for r in results if 'skipped' in r]
         self._warn_non_finite_pngs(results)
+        if self.format_only:
+            print_log(f'DepthEvalMetric: format_only: wrote {len(results)} predictions to '
+                      f'{self.output_dir}, no metrics.', logger='current')
+            return {}
         if results and all(r.get('skipped') == 'no ground truth' for r in results):
             dumped = self.output_dir if self.save_png else None
             print_log(no_ground_truth_note(len(results), dumped), logger='current',

@@ -53,6 +53,24 @@ def test_load_depth_map_3d(tmp_path):
     assert path in str(info.value) and '2-D' in str(info.value)
 
 
-def test_load_depth_map_missing_key():
-    with pytest.raises(KeyError, match='depth_map_path'):
-        LoadDepthMap()(dict(seg_fields=[]))
+def test_load_depth_map_without_a_path_passes_results_unchanged():
+    """Inference on a bare image (mmseg's inference_model / MMSegInferencer) has no key."""
+    img = np.zeros((6, 8, 3), np.uint8)
+    for results in (dict(img=img, img_path='a.jpg'), dict(img=img, depth_map_path=None)):
+        keys = sorted(results)
+        out = LoadDepthMap()(results)
+        assert sorted(out) == keys and out['img'] is img
+        assert 'gt_depth_map' not in out and 'seg_fields' not in out
+
+
+def test_load_depth_map_in_test_pipeline_on_a_bare_image(tmp_path):
+    """The test pipeline runs on dict(img_path=...) and packs no ground truth."""
+    from mmengine.dataset import Compose
+    path = str(tmp_path / 'frame.png')
+    assert cv2.imwrite(path, np.full((12, 16, 3), 7, np.uint8))
+    pipeline = Compose([dict(type='LoadImageFromFile'),
+                        dict(type='LoadDepthMap', depth_rescale_factor=1e-3),
+                        dict(type='PackSegInputs')])
+    packed = pipeline(dict(img_path=path))
+    assert tuple(packed['inputs'].shape) == (3, 12, 16)
+    assert 'gt_depth_map' not in packed['data_samples']

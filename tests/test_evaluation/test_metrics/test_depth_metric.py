@@ -115,3 +115,81 @@ def test_edge_errors_and_metric_option(tmp_path):
     assert res['abs_rel'] == pytest.approx((0.5 + np.mean(np.abs(gt - blurred) / gt)) / 2)
     header = (tmp_path / 'per_image_metrics.csv').read_text().splitlines()[0]
     assert header.endswith('n_edge,edge_abs_rel,edge_rmse')
+
+
+def test_keep_results_as_mmseg_test_py_sets_it(tmp_path):
+    """mmseg's tools/test.py --out DIR sets output_dir and keep_results on the test evaluator."""
+    from mmengine.config import Config
+    from mmseg.registry import METRICS
+
+    from mmdepth_dgr.testing import REPO_ROOT
+    cfg = Config.fromfile(str(REPO_ROOT / 'configs' / '_base_' / 'datasets' / 'nyu.py'))
+    cfg.test_evaluator['output_dir'] = str(tmp_path)
+    cfg.test_evaluator['keep_results'] = True
+    metric = METRICS.build(cfg.test_evaluator)
+    assert isinstance(metric, DepthEvalMetric) and metric.keep_results is True
+    gt = np.full((480, 640), 2.0)
+    metric.process({}, [_sample(gt * 1.2, gt, rel_img_path='scene_a/rgb_0001.jpg')])
+    result = metric.compute_metrics(metric.results)
+    assert result['abs_rel'] == pytest.approx(0.2)
+    # nothing written is removed afterwards
+    assert (tmp_path / 'scene_a__rgb_0001.png').is_file()
+    assert (tmp_path / 'per_image_metrics.csv').is_file()
+
+
+def test_format_only_writes_predictions_and_computes_nothing(tmp_path):
+    metric = DepthEvalMetric(max_depth_eval=10, output_dir=str(tmp_path), depth_scale=1000,
+                             format_only=True)
+    gt = np.full((8, 8), 2.0)
+    metric.process({}, [
+        # ground truth out of the evaluation range: evaluating would raise RuntimeError
+        _sample(gt, np.zeros((8, 8)), rel_img_path='scene_a/rgb_0001.jpg'),
+        _sample(gt * 1.5, None, rel_img_path='scene_b/rgb_0001.jpg'),
+    ])
+    assert metric.compute_metrics(metric.results) == {}
+    a = cv2.imread(str(tmp_path / 'scene_a__rgb_0001.png'), cv2.IMREAD_UNCHANGED)
+    b = cv2.imread(str(tmp_path / 'scene_b__rgb_0001.png'), cv2.IMREAD_UNCHANGED)
+    assert (a == 2000).all() and (b == 3000).all()
+    assert not (tmp_path / 'per_image_metrics.csv').exists()
+    plain = DepthEvalMetric(max_depth_eval=10)  # the same samples, evaluated
+    plain.process({}, [_sample(gt, np.zeros((8, 8)))])
+    with pytest.raises(RuntimeError, match='no sample had valid ground truth'):
+        plain.compute_metrics(plain.results)
+
+
+@pytest.mark.parametrize('kwargs', [dict(), dict(output_dir='out', save_png=False)])
+def test_format_only_needs_somewhere_to_write(kwargs):
+    with pytest.raises(ValueError, match='format_only=True .* needs output_dir'):
+        DepthEvalMetric(format_only=True, **kwargs)
+
+
+def test_kitti_dump_names_are_unique_and_round_trip(tmp_path):
+    """KITTI frame names repeat across drives: every Eigen test line gets its own PNG, whose
+    values read back as metres to within half a PNG step (1 / depth_scale)."""
+    from mmdepth_dgr.datasets import KITTIDepthDataset
+    from mmdepth_dgr.testing import REPO_ROOT
+    from mmdepth_dgr.utils.naming import sample_file_name
+    split = REPO_ROOT.parent / 'shared' / 'splits' / 'kitti_eigen_test.txt'
+    ds = KITTIDepthDataset(ann_file=str(split), data_root='/kitti', check_files=False,
+                           test_mode=True)
+    infos = [ds.get_data_info(i) for i in range(len(ds))]
+    basenames = [info['img_path'].rsplit('/', 1)[-1] for info in infos]
+    assert len(set(basenames)) < len(infos)  # the collision exists in the real split
+    assert len({sample_file_name(info) for info in infos}) == len(infos)
+    # the two first lines named 0000000000.png, dumped by the metric
+    same = [info for info, base in zip(infos, basenames, strict=True)
+            if base == '0000000000.png'][:2]
+    rng = np.random.default_rng(0)
+    preds = [rng.uniform(0.5, 80.0, (6, 10)).astype(np.float32) for _ in same]
+    metric = DepthEvalMetric(max_depth_eval=80, crop=None, output_dir=str(tmp_path),
+                             depth_scale=256.0, format_only=True)
+    metric.process({}, [  # as mmengine's evaluator passes them: metainfo keys at the top
+        dict(pred_depth_map=dict(data=torch.as_tensor(pred, dtype=torch.float32)[None]),
+             img_path=info['img_path'], rel_img_path=info['rel_img_path'])
+        for pred, info in zip(preds, same, strict=True)])
+    files = sorted(tmp_path.glob('*.png'))
+    assert len(files) == 2
+    for pred, info in zip(preds, same, strict=True):
+        png = cv2.imread(str(tmp_path / f'{sample_file_name(info)}.png'), cv2.IMREAD_UNCHANGED)
+        assert png.dtype == np.uint16 and png.shape == pred.shape
+        np.testing.assert_allclose(png / 256.0, pred, rtol=0, atol=0.5 / 256 + 1e-9)

@@ -20,6 +20,7 @@ from mmdepth_dgr.apis.depth_inferencer import list_images
 from mmdepth_dgr.datasets import dataset_focal
 from mmdepth_dgr.utils import default_intrinsics, parse_intrinsics
 from mmdepth_dgr.utils.depth_outputs import save_depth_outputs
+from mmdepth_dgr.utils.naming import unique_stem
 
 
 def parse_args(argv: List[str]) -> argparse.Namespace:
@@ -68,6 +69,7 @@ def main(argv: List[str]) -> None:
         print_log(f'--intrinsics not given: using the training dataset\'s focal length '
                   f'{focal:g} px and the image centre; pass --intrinsics FX FY CX CY for '
                   'metric point clouds of another camera', logger='current')
+    used: set = set()  # a.jpg and a.png of one folder get the stems a and a_1
     for path in track_iter_progress(images):
         depth = inference_model(model, path, flip=args.flip).pred_depth_map.data[0]
         depth = depth.detach().cpu().numpy()
@@ -75,9 +77,10 @@ def main(argv: List[str]) -> None:
         intrinsics = None
         if args.point_cloud:
             intrinsics = args.intrinsics or default_intrinsics(*depth.shape, focal)
-        written = save_depth_outputs(args.out_dir, osp.splitext(osp.basename(path))[0],
-                                     depth, image, max_depth=max_depth, cmap=args.cmap,
-                                     colorbar=not args.no_colorbar, intrinsics=intrinsics)
+        stem = unique_stem(osp.splitext(osp.basename(path))[0], used)
+        written = save_depth_outputs(args.out_dir, stem, depth, image, max_depth=max_depth,
+                                     cmap=args.cmap, colorbar=not args.no_colorbar,
+                                     intrinsics=intrinsics)
         print_log(f'{path}: ' + ', '.join(sorted(written.values())), logger='current')
 
 

@@ -22,7 +22,7 @@ from mmengine.utils import ProgressBar, mkdir_or_exist
 from mmseg.registry import DATASETS, VISUALIZERS
 from mmseg.structures import SegDataSample
 
-from ..utils.naming import sample_file_name
+from ..utils.naming import sample_file_name, unique_stem
 
 #: The splits a config may have a data loader for (``<split>_dataloader``).
 SPLITS: Tuple[str, ...] = ('train', 'val', 'test')
@@ -116,13 +116,7 @@ def unique_name(meta: Mapping, used: Set[str]) -> str:
     Returns:
         str: The stem.
     """
-    stem = name = sample_file_name(meta)
-    suffix = 0
-    while name in used:
-        suffix += 1
-        name = f'{stem}_{suffix}'
-    used.add(name)
-    return name
+    return unique_stem(sample_file_name(meta), used)
 
 
 def build_split_dataset(cfg: Mapping, split: str = 'train') -> Any:

@@ -15,6 +15,7 @@ from mmengine.registry import init_default_scope
 from mmengine.utils import mkdir_or_exist
 from mmseg.structures import SegDataSample
 
+from ..utils.naming import unique_stem
 from .inference import init_model
 from .utils import (
     ImageInput,
@@ -226,17 +227,14 @@ class DepthInferencer(BaseInferencer):
             list[str]: The names (without extension).
         """
         names: List[str] = []
+        used: set = set()
         for item in inputs:
             if isinstance(item, np.ndarray):
                 stem = f'{self.num_array_inputs:08d}'
                 self.num_array_inputs += 1
             else:
                 stem = Path(str(item)).stem
-            name, count = stem, 0
-            while name in names:
-                count += 1
-                name = f'{stem}_{count}'
-            names.append(name)
+            names.append(unique_stem(stem, used))
         return names
 
     def preprocess(self, inputs: Sequence[ImageInput], batch_size: int = 1,

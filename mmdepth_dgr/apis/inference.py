@@ -27,7 +27,9 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
+from ..engine.cfg_options import check_cfg_options
 from ..engine.checkpoint import load_checkpoint_weights
+from ..engine.runner import load_config
 from ..utils import strip_pretrained
 from ..utils.checkpoint import load_weights_only
 from .utils import ImageType, build_inference_pipeline, forward_by_size
@@ -37,29 +39,37 @@ from .utils import ImageType, build_inference_pipeline, forward_by_size
 DEFAULT_DATASET_META = dict(classes=None, palette=None)
 
 
-def _load_config(config: Union[str, Path, Config, ConfigDict, dict]) -> Config:
-    """A config of its own: read from a file, or a deep copy of the given one.
+def _load_config(config: Union[str, Path, Config, ConfigDict, dict],
+                 cfg_options: Optional[dict] = None) -> Config:
+    """A config of its own, with ``cfg_options`` merged after the tools' key check.
 
     Args:
         config (str | Path | Config | ConfigDict | dict): Config file or object.
+        cfg_options (dict, optional): Dotted key -> value; every key must exist in the
+            config (:func:`~mmdepth_dgr.engine.cfg_options.check_cfg_options`, as for the
+            tools' ``--cfg-options``).
 
     Returns:
         Config: A config that may be modified without touching the caller's.
 
     Raises:
         FileNotFoundError: The config file does not exist.
+        ConfigKeyError: A ``cfg_options`` key that the config does not have.
         TypeError: ``config`` is none of the accepted types.
     """
     if isinstance(config, (str, Path)):
-        if not osp.isfile(str(config)):
-            raise FileNotFoundError(f'config file not found: {config}')
-        return Config.fromfile(str(config))
+        return load_config(str(config), cfg_options)
     if isinstance(config, Config):
-        return copy.deepcopy(config)
-    if isinstance(config, dict):  # ConfigDict too
-        return Config(copy.deepcopy(dict(config)))
-    raise TypeError('config must be a file name (str or Path) or a Config, got '
-                    f'{type(config).__name__}')
+        config = copy.deepcopy(config)
+    elif isinstance(config, dict):  # ConfigDict too
+        config = Config(copy.deepcopy(dict(config)))
+    else:
+        raise TypeError('config must be a file name (str or Path) or a Config, got '
+                        f'{type(config).__name__}')
+    if cfg_options:
+        config.merge_from_dict(check_cfg_options(config, cfg_options,
+                                                 config.filename or 'the config'))
+    return config
 
 
 def init_model(config: Union[str, Path, Config, dict],
@@ -96,17 +106,16 @@ def init_model(config: Union[str, Path, Config, dict],
 
     Raises:
         FileNotFoundError: The config or checkpoint file does not exist.
+        ConfigKeyError: A ``cfg_options`` key that the config does not have (a typo).
         CheckpointMismatchError: The checkpoint's keys or shapes differ from the model's;
             the message names the file and gives the count and the first names of the
             missing, unexpected and mis-shaped keys.
         UnsafeCheckpointError: The checkpoint holds objects that weights-only loading
             refuses.
     """
-    config = _load_config(config)
+    config = _load_config(config, cfg_options)
     if checkpoint is not None and not osp.isfile(str(checkpoint)):
         raise FileNotFoundError(f'checkpoint file not found: {checkpoint}')
-    if cfg_options is not None:
-        config.merge_from_dict(cfg_options)
     strip_pretrained(config.model)
     if 'pretrained' in config.model:
         config.model.pretrained = None

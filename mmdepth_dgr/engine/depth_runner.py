@@ -8,6 +8,7 @@ gets the same CPU behaviour as this project's tools; on CUDA machines it is mmen
 import atexit
 import copy
 import gc
+import weakref
 from typing import Dict, Optional
 
 import torch
@@ -40,6 +41,21 @@ def cpu_wrapper_cfg(model_wrapper_cfg: Optional[Dict]) -> Dict:
     cfg.setdefault('type', 'MMDistributedDataParallel')
     cfg.setdefault('device_ids', None)
     return cfg
+
+
+#: Distributed CPU runners of this process whose DDP wrappers are dropped at exit (weakly held:
+#: a runner that is gone needs nothing).
+_RUNNERS_TO_RELEASE: 'weakref.WeakSet[DepthRunner]' = weakref.WeakSet()
+
+
+def _release_process_group() -> None:
+    """At exit: drop the DDP wrappers (they hold the group) and destroy the default group."""
+    for runner in list(_RUNNERS_TO_RELEASE):
+        if is_model_wrapper(runner.model):
+            runner.model = runner.model.module
+    gc.collect()
+    if torch_dist.is_initialized():
+        torch_dist.destroy_process_group()
 
 
 @RUNNERS.register_module()
@@ -81,7 +97,10 @@ class DepthRunner(Runner):
             env_cfg['dist_cfg'] = dist_cfg
             init_distributed(Config(dict(launcher=self.launcher, env_cfg=env_cfg)))
         if self.distributed and not torch.cuda.is_available():
-            atexit.register(self._release_process_group)
+            if not _RUNNERS_TO_RELEASE:
+                atexit.unregister(_release_process_group)  # registered once
+                atexit.register(_release_process_group)
+            _RUNNERS_TO_RELEASE.add(self)
         super().setup_env(env_cfg)
 
     def wrap_model(self, model_wrapper_cfg: Optional[Dict], model: nn.Module) -> nn.Module:
@@ -97,11 +116,3 @@ class DepthRunner(Runner):
         if self.distributed and not torch.cuda.is_available() and not is_model_wrapper(model):
             model_wrapper_cfg = cpu_wrapper_cfg(model_wrapper_cfg)
         return super().wrap_model(model_wrapper_cfg, model)
-
-    def _release_process_group(self) -> None:
-        """Drop the DDP wrapper (it holds the group) and destroy the default process group."""
-        if is_model_wrapper(self.model):
-            self.model = self.model.module
-        gc.collect()
-        if torch_dist.is_initialized():
-            torch_dist.destroy_process_group()

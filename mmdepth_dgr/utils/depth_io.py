@@ -21,15 +21,13 @@ import os
 import os.path as osp
 import tempfile
 import warnings
-from typing import Tuple, Union
+from typing import TYPE_CHECKING, Tuple, Union
 
 import cv2
 import numpy as np
-from matplotlib import colormaps
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.cm import ScalarMappable
-from matplotlib.colors import Colormap, Normalize
-from matplotlib.figure import Figure
+
+if TYPE_CHECKING:  # matplotlib is imported where pictures are drawn, not with the package
+    from matplotlib.colors import Colormap
 
 PathLike = Union[str, os.PathLike]
 
@@ -203,7 +201,7 @@ def save_depth_npy(path: PathLike, depth_m: np.ndarray) -> None:
     atomic_write_bytes(path, buf.getvalue())
 
 
-def get_colormap(cmap: str) -> Colormap:
+def get_colormap(cmap: str) -> 'Colormap':
     """A matplotlib colour map by name.
 
     Args:
@@ -216,6 +214,8 @@ def get_colormap(cmap: str) -> Colormap:
     Raises:
         ValueError: Unknown name (named in the message with a few valid ones).
     """
+    from matplotlib import colormaps
+
     try:
         return colormaps[cmap]
     except KeyError:
@@ -285,6 +285,11 @@ def colorbar_panel(height: int, vmin: float, vmax: float, cmap: str = 'magma',
     Raises:
         ValueError: Unknown colour map, empty range, or a non-positive height.
     """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+    from matplotlib.figure import Figure
+
     colormap = get_colormap(cmap).reversed()
     lo, hi = _check_range(vmin, vmax)
     if height <= 0:

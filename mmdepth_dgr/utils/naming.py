@@ -18,3 +18,21 @@ def sample_file_name(meta: Mapping) -> str:
     """
     rel = meta.get('rel_img_path') or osp.basename(meta.get('img_path') or 'sample')
     return osp.splitext(rel.strip('/').replace('/', '__'))[0]
+
+
+def unique_stem(stem: str, used: set) -> str:
+    """``stem``, or ``stem_1``, ``stem_2``, ... (the first not in ``used``); added to ``used``.
+
+    Args:
+        stem (str): The wanted file stem.
+        used (set[str]): Stems given so far (updated).
+
+    Returns:
+        str: The stem to use.
+    """
+    name, suffix = stem, 0
+    while name in used:
+        suffix += 1
+        name = f'{stem}_{suffix}'
+    used.add(name)
+    return name

@@ -18,7 +18,6 @@ import os.path as osp
 from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
-from plyfile import PlyData, PlyElement
 
 from .depth_io import PathLike, as_depth_map, atomic_write_bytes, valid_depth_mask
 
@@ -206,6 +205,8 @@ def write_ply(path: PathLike, points: np.ndarray, colors: Optional[np.ndarray] =
     Raises:
         ValueError: Bad shapes.
     """
+    from plyfile import PlyData, PlyElement  # only where PLY files are written or read
+
     element = PlyElement.describe(ply_vertices(points, colors), 'vertex')
     buf = io.BytesIO()
     PlyData([element], text=False, byte_order='<').write(buf)
@@ -226,6 +227,8 @@ def read_ply(path: PathLike) -> Tuple[np.ndarray, Optional[np.ndarray]]:
         FileNotFoundError: The file does not exist.
         ValueError: The file is not a PLY file or has no ``vertex`` element with ``x y z``.
     """
+    from plyfile import PlyData
+
     name = os.fspath(path)
     if not osp.isfile(name):
         raise FileNotFoundError(f'PLY file not found: {name}')

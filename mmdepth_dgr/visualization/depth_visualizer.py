@@ -30,7 +30,9 @@ def colorize_depth(depth: np.ndarray, vmin: float, vmax: float,
     Returns:
         np.ndarray: (H, W, 3) uint8 RGB image.
     """
-    return colorize_depth_image(depth, vmax, cmap, min_depth=vmin)
+    # a flat map (e.g. an untrained head predicting one value everywhere) still gets a picture
+    return colorize_depth_image(depth, max(float(vmax), float(vmin) + 1e-6), cmap,
+                                min_depth=vmin)
 
 
 def _label(panel: np.ndarray, text: str) -> np.ndarray:

@@ -257,3 +257,12 @@ def test_flip_is_the_mean_with_the_flipped_prediction(nyu_model):
     assert np.abs(flipped - plain).max() > 1e-4  # the augmentation changes the prediction
     batch = inference_model(nyu_model, [img, make_image(40, 40)], flip=True)
     np.testing.assert_allclose(depth_of(batch[0]), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_init_model_refuses_a_misspelt_cfg_option():
+    """cfg_options keys are checked as for the tools' --cfg-options."""
+    with pytest.raises(KeyError, match='modle'):
+        init_model(str(NYU_CONFIG), device='cpu', cfg_options={'modle.decode_head.channels': 8})
+    with pytest.raises(KeyError, match='modle'):
+        init_model(Config.fromfile(str(NYU_CONFIG)), device='cpu',
+                   cfg_options={'modle.decode_head.channels': 8})

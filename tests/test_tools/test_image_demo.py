@@ -16,14 +16,14 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope='module')
 def demo_inputs(tmp_path_factory):
-    """Two generated images (one odd-sized) and a random-weight checkpoint of CONFIG."""
+    """Three generated images (odd sizes; two with the stem ``odd``) and a random-weight
+    checkpoint of CONFIG."""
     root = tmp_path_factory.mktemp('demo')
     rng = np.random.RandomState(0)
     images = root / 'images'
     images.mkdir()
-    for name, (h, w) in {'room': (48, 64), 'odd': (33, 51)}.items():
-        assert cv2.imwrite(str(images / f'{name}.png'),
-                           rng.randint(0, 256, (h, w, 3)).astype(np.uint8))
+    for name, (h, w) in {'room.png': (48, 64), 'odd.png': (33, 51), 'odd.jpg': (40, 56)}.items():
+        assert cv2.imwrite(str(images / name), rng.randint(0, 256, (h, w, 3)).astype(np.uint8))
     torch.manual_seed(0)
     checkpoint = root / 'random.pth'
     save_checkpoint(dict(state_dict=weights_to_cpu(build_depth_model(CONFIG).state_dict())),
@@ -41,9 +41,11 @@ def test_writes_every_output_per_image(demo_inputs, tmp_path):
     _demo(images, CONFIG, checkpoint, '--out-dir', out, '--device', 'cpu', '--point-cloud',
           '--intrinsics', 50, 50, 31.5, 23.5)
     assert sorted(p.name for p in out.iterdir()) == [
-        'odd.ply', 'odd_color.png', 'odd_depth.npy', 'odd_depth.png',
+        'odd.ply', 'odd_1.ply', 'odd_1_color.png', 'odd_1_depth.npy', 'odd_1_depth.png',
+        'odd_color.png', 'odd_depth.npy', 'odd_depth.png',
         'room.ply', 'room_color.png', 'room_depth.npy', 'room_depth.png']
-    for stem, shape in (('room', (48, 64)), ('odd', (33, 51))):
+    # sorted folder listing: odd.jpg (40x56) first, then odd.png (33x51) as odd_1
+    for stem, shape in (('room', (48, 64)), ('odd', (40, 56)), ('odd_1', (33, 51))):
         depth = np.load(out / f'{stem}_depth.npy')
         assert depth.dtype == np.float32 and depth.shape == shape
         assert np.abs(load_depth_png(out / f'{stem}_depth.png') - depth).max() <= 5e-4 + 1e-6

@@ -199,3 +199,11 @@ def test_mmseg_show_result_pyplot_on_a_depth_result(tmp_path):
     assert drawn.shape == (24, 16, 3)  # mmseg stacks the image over the depth map
     np.testing.assert_array_equal(drawn[:12], image)
     np.testing.assert_array_equal(vis_img, drawn)
+
+
+def test_depth_panels_draw_a_flat_prediction_without_ground_truth():
+    """A head predicting 0 everywhere (dead, untrained) still gets a picture, no error."""
+    drawn = depth_panels(np.zeros((6, 8, 3), np.uint8), pred=np.zeros((6, 8)))
+    assert drawn.shape == (6, 16, 3)
+    flat = depth_panels(np.zeros((6, 8, 3), np.uint8), pred=np.full((6, 8), 2.0))
+    assert flat[:, 8:].any()  # the constant depth is coloured, not black

@@ -104,14 +104,21 @@ class LoadDepthMap(LoadDepthAnnotation):
             dict: ``results`` with ``gt_depth_map`` added, or unchanged when
             ``depth_map_path`` is None (a split line without ground truth, e.g.
             KITTI Eigen test lines written ``None``: kept for inference only)
-            or absent (inference on a bare image).
+            or absent from a bare image's results (mmseg's ``inference_model`` /
+            ``MMSegInferencer`` run the test pipeline on ``dict(img_path=...)``).
 
         Raises:
+            KeyError: ``depth_map_path`` is absent from a dataset sample (one with
+                mmengine's ``sample_idx``): a dataset that forgot the ground truth.
             FileNotFoundError: The depth file does not exist.
             ValueError: The file is empty or cannot be decoded, is not a 2-D map,
                 has a dtype outside ``allowed_dtypes``, or differs in size from
                 ``results['img']`` when the image is already loaded.
         """
+        if 'depth_map_path' not in results and 'sample_idx' in results:
+            raise KeyError(
+                f"{self.__class__.__name__}: the dataset sample {results.get('img_path')!r} "
+                f"has no 'depth_map_path'; got keys {sorted(results)}")
         path = results.get('depth_map_path')
         if path is None:
             return results

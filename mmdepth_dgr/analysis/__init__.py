@@ -1,5 +1,6 @@
 """Libraries behind ``tools/analysis_tools``: cost benchmarks, complexity, the constant
-baseline, run comparison and the sparse-pixel study (:mod:`.probe`)."""
+baseline, run comparison, the sparse-pixel study (:mod:`.probe`) and the multi-seed DGR / OTDL
+study (:mod:`.dgr_study`)."""
 from .benchmark_dgr import add_dgr, benchmark_dgr, format_benchmark, time_train_steps
 from .benchmark_otdl import format_otdl_benchmark, run_otdl_benchmark
 from .browse import browse_dataset

@@ -34,7 +34,8 @@ ImageType = Union[ImageInput, Sequence[ImageInput]]
 
 #: Ground-truth loaders, left out of the inference pipeline (there is no ground truth).
 GT_LOADING_TRANSFORMS: Tuple[str, ...] = ('LoadAnnotations', 'LoadDepthAnnotation',
-                                          'LoadDepthMap')
+                                          'LoadDepthMap', 'LoadDepthEdgeMap',
+                                          'LoadIBimsAnnotations')
 #: Crops that cut the image to an evaluation window: ``KBCrop`` (KITTI benchmark window, which
 #: also sets ``ori_shape`` to the window) and ``NYUBorderCrop`` (NYU white border, which would
 #: leave ``ori_shape`` at the full frame and stretch the window's prediction over it).

@@ -59,6 +59,21 @@ def check_sample_files(info: dict, keys: Sequence[str] = ('img_path', 'depth_map
             raise ValueError(f'{where} file is empty (0 bytes): {path}')
 
 
+def edge_map_path(depth_path: Optional[str], suffix: str) -> Optional[str]:
+    """The edge map belonging to a depth map: its path with the extension replaced.
+
+    Args:
+        depth_path (str, optional): The depth map's path, or None.
+        suffix (str): The edge maps' suffix, e.g. ``'_edges.png'``.
+
+    Returns:
+        str | None: ``'a/foo_edges.png'`` for ``'a/foo.png'``; None for None.
+    """
+    if depth_path is None:
+        return None
+    return osp.splitext(depth_path)[0] + suffix
+
+
 def parse_split_line(line: str, ann_file: str, lineno: int,
                      default_focal: Optional[float],
                      require_depth: bool = False) -> Optional[Tuple[str, Optional[str], float]]:
@@ -142,14 +157,23 @@ class BTSDepthDataset(BaseDataset):
         default_focal (float, optional): Focal for lines without one.
         eval_crop (str, optional): Evaluation crop name stored in the metainfo.
         check_files (bool): Check at load time that every listed image and depth
-            file exists and is not empty, and raise naming the first bad one. Set
-            False to parse split files without the data (lazy mode); the image of
-            a sample is still checked when the sample is read.
+            file (and edge map, with ``edge_map_suffix``) exists and is not empty,
+            and raise naming the first bad one. Set False to parse split files
+            without the data (lazy mode); the image of a sample is still checked
+            when the sample is read.
+        edge_map_suffix (str, optional): Each sample with a depth map also has a
+            ground-truth edge map (occlusion boundaries, read by
+            ``LoadDepthEdgeMap``) whose path is the depth path with its extension
+            replaced by this suffix: ``'_edges.png'`` gives
+            ``sync_depth_00000.png`` -> ``sync_depth_00000_edges.png``, the files
+            of the synthetic generator. Sets ``edge_map_path`` in every data info
+            (None without depth). Defaults to None: no edge maps, no
+            ``edge_map_path`` key.
         **kwargs: Passed to :class:`mmengine.dataset.BaseDataset`.
 
     Raises:
-        ValueError: ``min_depth >= max_depth``, or ``default_focal`` outside
-            :data:`FOCAL_RANGE`.
+        ValueError: ``min_depth >= max_depth``, ``default_focal`` outside
+            :data:`FOCAL_RANGE`, or an empty or path-like ``edge_map_suffix``.
     """
 
     #: Depth has no classes; ``classes`` and ``palette`` are None and exist for mmseg's APIs:
@@ -167,7 +191,13 @@ class BTSDepthDataset(BaseDataset):
                  default_focal: Optional[float] = None,
                  eval_crop: Optional[str] = None,
                  check_files: bool = True,
+                 edge_map_suffix: Optional[str] = None,
                  **kwargs) -> None:
+        if edge_map_suffix is not None and (
+                not isinstance(edge_map_suffix, str) or not edge_map_suffix
+                or '/' in edge_map_suffix or '\\' in edge_map_suffix):
+            raise ValueError(f'edge_map_suffix must be None or a non-empty file name suffix '
+                             f"such as '_edges.png', got {edge_map_suffix!r}")
         if not min_depth < max_depth:
             raise ValueError(f'min_depth ({min_depth}) must be below max_depth ({max_depth})')
         if default_focal is not None:
@@ -179,6 +209,7 @@ class BTSDepthDataset(BaseDataset):
         self.default_focal = default_focal
         self.eval_crop = eval_crop
         self.check_files = check_files
+        self.edge_map_suffix = edge_map_suffix
         data_prefix = {'img_path': '', 'depth_map_path': '', **(data_prefix or {})}
         super().__init__(ann_file=ann_file, data_root=data_root,
                          data_prefix=data_prefix, **kwargs)
@@ -191,7 +222,8 @@ class BTSDepthDataset(BaseDataset):
         Returns:
             list[dict]: One dict per line with ``img_path``, ``depth_map_path``
             (None without ground truth), ``focal``, ``has_gt`` and the dataset
-            metainfo keys.
+            metainfo keys, and with ``edge_map_suffix`` set ``edge_map_path``
+            (None without ground truth).
 
         Raises:
             FileNotFoundError: The split file, or (``check_files``) a listed file,
@@ -226,8 +258,13 @@ class BTSDepthDataset(BaseDataset):
                     split_line=f'{osp.basename(self.ann_file)}:{lineno}',
                     seg_fields=[],
                     reduce_zero_label=False)
+                keys = ('img_path', 'depth_map_path')
+                if self.edge_map_suffix is not None:
+                    info['edge_map_path'] = edge_map_path(info['depth_map_path'],
+                                                          self.edge_map_suffix)
+                    keys += ('edge_map_path', )
                 if self.check_files:
-                    check_sample_files(info)
+                    check_sample_files(info, keys)
                 data_list.append(info)
         if not data_list:
             raise ValueError(f'{type(self).__name__}: split file {self.ann_file} has no samples')

@@ -6,6 +6,11 @@ its frames are rendered and written one by one. What differs is described by
 a :class:`DatasetSpec`: the scene renderer (how a group is sampled and a frame
 rendered) and the :class:`~.writers.DatasetLayout` (where files go).
 
+Every frame with a depth map also gets its exact occlusion-boundary map
+(:mod:`.edges`), written next to the depth map as ``<depth name>_edges.png``
+(:data:`~.formats.EDGE_MAP_SUFFIX`); the edges draw no random numbers, so the
+images, depth maps and split files are those of a generator without them.
+
 Everything is deterministic given the seed: each group and frame draws from
 its own ``numpy.random.Generator`` seeded with
 ``[seed, dataset, split, 0, group]`` or ``[seed, dataset, split, 1, frame]``.
@@ -68,7 +73,8 @@ class DatasetSpec(Generic[GroupT]):
         sample_group: ``(rng, number, num_frames) -> (name, group)`` samples
             one scene or drive.
         render_frame: ``(group, index, rng, height, width, focal) -> (rgb,
-            depth)`` renders frame ``index`` of a group.
+            depth, edges)`` renders frame ``index`` of a group (``edges``: its
+            exact occlusion boundaries, see :mod:`.edges`).
         layout: Where and how the files are written.
         none_fraction: Fraction of test frames written without ground truth.
     """
@@ -79,7 +85,7 @@ class DatasetSpec(Generic[GroupT]):
     focal: Callable[[int], float]
     sample_group: Callable[[np.random.Generator, int, int], tuple[str, GroupT]]
     render_frame: Callable[[GroupT, int, np.random.Generator, int, int, float],
-                           tuple[np.ndarray, np.ndarray]]
+                           tuple[np.ndarray, np.ndarray, np.ndarray]]
     layout: DatasetLayout
     none_fraction: float = 0.0
 
@@ -208,9 +214,9 @@ def _write_split_frames(spec: DatasetSpec, out: Path, split_id: int, sizes: list
         name, group = spec.sample_group(group_rng, first_group + g, size)
         for k in range(size):
             rng = np.random.default_rng([seed, spec.stream, split_id, 1, frame_idx])
-            rgb, depth = spec.render_frame(group, k, rng, height, width, focal)
+            rgb, depth, edges = spec.render_frame(group, k, rng, height, width, focal)
             gt = None if frame_idx in no_gt else depth
-            yield write_frame(spec.layout, out, split_id, name, k, rgb, gt, focal)
+            yield write_frame(spec.layout, out, split_id, name, k, rgb, gt, focal, edges)
             frame_idx += 1
 
 
@@ -270,9 +276,14 @@ def generate_nyu(out_dir: str | Path, num_train: int, num_test: int, height: int
     ``num_test``, ``height``, ``width``, ``seed``, ``progress``, the result and
     the errors are documented there. Layout::
 
-        <out>/sync/<scene>/rgb_00000.jpg, sync_depth_00000.png
-        <out>/official_splits/test/<scene>/rgb_00000.jpg, sync_depth_00000.png
+        <out>/sync/<scene>/rgb_00000.jpg, sync_depth_00000.png, sync_depth_00000_edges.png
+        <out>/official_splits/test/<scene>/rgb_00000.jpg, sync_depth_00000.png,
+            sync_depth_00000_edges.png
         <out>/splits/nyu_train.txt, nyu_test.txt
+
+    ``*_edges.png`` are the exact occlusion boundaries (8-bit, 255 on the
+    occluding side of a depth jump, see :mod:`.edges`); the split files do not
+    list them.
 
     Args:
         num_scenes: ``num_groups`` of :func:`generate_dataset`, here scenes
@@ -295,8 +306,12 @@ def generate_kitti(out_dir: str | Path, num_train: int, num_test: int, height: i
     the KITTI image size (375 x 1242) as default. Layout::
 
         <out>/raw/2011_09_26/<drive>/image_02/data/0000000000.png
-        <out>/gt/<drive>/proj_depth/groundtruth/image_02/0000000000.png
+        <out>/gt/<drive>/proj_depth/groundtruth/image_02/0000000000.png,
+            0000000000_edges.png
         <out>/splits/kitti_eigen_train.txt, kitti_eigen_test.txt
+
+    The edge maps (``*_edges.png``, as for :func:`generate_nyu`) are those of
+    the full-resolution dense render, although the written depth is sparse.
 
     About 6.5% of the test lines (as in the real file, 45 of 697) have ``None``
     as depth path and no depth file.

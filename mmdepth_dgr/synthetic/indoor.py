@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .edges import occlusion_edges
 from .formats import NYU_MAX_DEPTH, NYU_MIN_DEPTH, NYU_SCENE_TYPES
 from .materials import (
     box_material,
@@ -32,8 +33,8 @@ from .raycast import Camera, Material, Primitive, Scene, look_rotation, render_s
 from .sensors import finish_image, kinect_hole_mask
 
 __all__ = [
-    'IndoorScene', 'build_indoor_scene', 'render_nyu_frame', 'render_nyu_view',
-    'sample_indoor_camera', 'sample_nyu_room'
+    'IndoorScene', 'build_indoor_scene', 'render_nyu_frame', 'render_nyu_frame_with_edges',
+    'render_nyu_view', 'sample_indoor_camera', 'sample_nyu_room'
 ]
 
 
@@ -307,11 +308,34 @@ def render_nyu_frame(room: IndoorScene, cam: Camera,
         Tuple ``(rgb, depth)``: uint8 RGB image (H, W, 3) and float32 metric
         z-depth (H, W) with 0 where invalid (holes, < 0.5 m or > 10 m).
     """
-    rgb, depth, _ = render_scene(room.scene, cam)
+    rgb, depth, _ = render_nyu_frame_with_edges(room, cam, rng)
+    return rgb, depth
+
+
+def render_nyu_frame_with_edges(room: IndoorScene, cam: Camera, rng: np.random.Generator
+                                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Render one NYU-like frame and its exact occlusion boundaries.
+
+    Consumes ``rng`` exactly like :func:`render_nyu_frame` (the edges draw no
+    random numbers), so both give the same image and depth.
+
+    Args:
+        room: The room.
+        cam: The camera (inside the room's camera zone).
+        rng: Random generator for sensor noise and holes (consumed).
+
+    Returns:
+        Tuple ``(rgb, depth, edges)``: ``rgb`` and ``depth`` as from
+        :func:`render_nyu_frame`, and the bool (H, W) map of
+        :func:`.edges.occlusion_edges` of the exact render (holes and the
+        depth range of the written map play no part).
+    """
+    rgb, depth, hit_id = render_scene(room.scene, cam)
+    edges = occlusion_edges(depth, hit_id)
     image = finish_image(rgb, rng, noise_sigma=0.012, target_mean=0.4)
     valid = np.isfinite(depth) & (depth >= NYU_MIN_DEPTH) & (depth <= NYU_MAX_DEPTH)
     valid &= ~kinect_hole_mask(depth, rng)
-    return image, np.where(valid, depth, 0.0).astype(np.float32)
+    return image, np.where(valid, depth, 0.0).astype(np.float32), edges
 
 
 
@@ -332,7 +356,7 @@ def sample_nyu_room(rng: np.random.Generator, number: int,
 
 
 def render_nyu_view(room: IndoorScene, index: int, rng: np.random.Generator, height: int,
-                    width: int, focal: float) -> tuple[np.ndarray, np.ndarray]:
+                    width: int, focal: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Render one frame of a room from a randomly placed camera.
 
     Args:
@@ -345,7 +369,8 @@ def render_nyu_view(room: IndoorScene, index: int, rng: np.random.Generator, hei
         focal: Focal length in pixels.
 
     Returns:
-        Tuple ``(rgb, depth)`` as returned by :func:`render_nyu_frame`.
+        Tuple ``(rgb, depth, edges)`` as returned by
+        :func:`render_nyu_frame_with_edges`.
     """
     cam = sample_indoor_camera(rng, room, height, width, focal)
-    return render_nyu_frame(room, cam, rng)
+    return render_nyu_frame_with_edges(room, cam, rng)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .edges import occlusion_edges
 from .formats import KITTI_CAMERA_HEIGHT, KITTI_DATE, KITTI_MAX_DEPTH
 from .materials import (
     box_material,
@@ -40,8 +41,8 @@ from .raycast import (
 from .sensors import finish_image, lidar_beam_mask
 
 __all__ = [
-    'StreetScene', 'build_street_scene', 'render_kitti_frame', 'render_kitti_view',
-    'sample_kitti_drive', 'sample_street_frame'
+    'StreetScene', 'build_street_scene', 'render_kitti_frame', 'render_kitti_frame_with_edges',
+    'render_kitti_view', 'sample_kitti_drive', 'sample_street_frame'
 ]
 
 
@@ -342,11 +343,34 @@ def render_kitti_frame(scene: Scene, cam: Camera,
         Tuple ``(rgb, depth)``: uint8 RGB image (H, W, 3) and float32 z-depth
         (H, W), 0 except on LiDAR returns within 80 m.
     """
-    rgb, depth, _ = render_scene(scene, cam)
+    rgb, depth, _ = render_kitti_frame_with_edges(scene, cam, rng)
+    return rgb, depth
+
+
+def render_kitti_frame_with_edges(scene: Scene, cam: Camera, rng: np.random.Generator
+                                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Render one KITTI-like frame and its exact occlusion boundaries.
+
+    Consumes ``rng`` exactly like :func:`render_kitti_frame` (the edges draw no
+    random numbers), so both give the same image and depth.
+
+    Args:
+        scene: Scene from :func:`sample_street_frame`.
+        cam: Its camera.
+        rng: Random generator for sensor noise and beam dropout (consumed).
+
+    Returns:
+        Tuple ``(rgb, depth, edges)``: ``rgb`` and the sparse ``depth`` as from
+        :func:`render_kitti_frame`, and the bool (H, W) map of
+        :func:`.edges.occlusion_edges` of the full-resolution dense render (every
+        pixel, also beyond 80 m and off the LiDAR beams; the sky is infinitely far).
+    """
+    rgb, depth, hit_id = render_scene(scene, cam)
+    edges = occlusion_edges(depth, hit_id)
     image = finish_image(rgb, rng, noise_sigma=0.01, target_mean=0.35)
     mask = lidar_beam_mask(cam.height, cam.width, cam.focal, rng)
     valid = mask & np.isfinite(depth) & (depth > 0) & (depth <= KITTI_MAX_DEPTH)
-    return image, np.where(valid, depth, 0.0).astype(np.float32)
+    return image, np.where(valid, depth, 0.0).astype(np.float32), edges
 
 
 
@@ -366,7 +390,7 @@ def sample_kitti_drive(rng: np.random.Generator, number: int,
 
 
 def render_kitti_view(street: StreetScene, index: int, rng: np.random.Generator, height: int,
-                      width: int, focal: float) -> tuple[np.ndarray, np.ndarray]:
+                      width: int, focal: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Render frame ``index`` of a drive.
 
     Args:
@@ -379,7 +403,8 @@ def render_kitti_view(street: StreetScene, index: int, rng: np.random.Generator,
         focal: Focal length in pixels.
 
     Returns:
-        Tuple ``(rgb, depth)`` as returned by :func:`render_kitti_frame`.
+        Tuple ``(rgb, depth, edges)`` as returned by
+        :func:`render_kitti_frame_with_edges`.
     """
     scene, cam = sample_street_frame(rng, street, index, height, width, focal)
-    return render_kitti_frame(scene, cam, rng)
+    return render_kitti_frame_with_edges(scene, cam, rng)

@@ -15,12 +15,19 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .formats import KITTI_DATE, KITTI_DEPTH_SCALE, KITTI_MAX_DEPTH, NYU_DEPTH_SCALE, NYU_MAX_DEPTH
+from .formats import (
+    KITTI_DATE,
+    KITTI_DEPTH_SCALE,
+    KITTI_MAX_DEPTH,
+    NYU_DEPTH_SCALE,
+    NYU_MAX_DEPTH,
+    edge_map_name,
+)
 
 __all__ = [
     'JPEG_QUALITY', 'KITTI_LAYOUT', 'NO_DEPTH', 'NYU_LAYOUT', 'PNG_COMPRESSION', 'DatasetLayout',
-    'encode_depth', 'encode_kitti_depth', 'encode_nyu_depth', 'write_frame', 'write_png16',
-    'write_rgb', 'write_split', 'write_split_files'
+    'encode_depth', 'encode_kitti_depth', 'encode_nyu_depth', 'write_edge_map', 'write_frame',
+    'write_png16', 'write_rgb', 'write_split', 'write_split_files'
 ]
 
 JPEG_QUALITY = 95
@@ -86,6 +93,24 @@ def write_png16(path: Path, depth: np.ndarray) -> None:
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     ok, buf = cv2.imencode('.png', depth.astype(np.uint16),
+                           [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION])
+    if not ok:
+        raise OSError(f'could not encode {path}')
+    path.write_bytes(buf.tobytes())
+
+
+def write_edge_map(path: Path, edges: np.ndarray) -> None:
+    """Write an edge map as an 8-bit single-channel PNG, 255 on edges and 0 elsewhere.
+
+    Args:
+        path: Output file (its directory is created).
+        edges: bool or 0/1 map, shape (H, W); nonzero is an edge.
+
+    Raises:
+        OSError: If OpenCV cannot encode the image.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ok, buf = cv2.imencode('.png', np.where(np.asarray(edges) != 0, 255, 0).astype(np.uint8),
                            [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION])
     if not ok:
         raise OSError(f'could not encode {path}')
@@ -160,8 +185,9 @@ KITTI_LAYOUT = DatasetLayout(
 
 
 def write_frame(layout: DatasetLayout, out: Path, split_id: int, group: str, index: int,
-                rgb: np.ndarray, depth: np.ndarray | None, focal: float) -> str:
-    """Write one frame's image and depth files and return its split-file line.
+                rgb: np.ndarray, depth: np.ndarray | None, focal: float,
+                edges: np.ndarray | None = None) -> str:
+    """Write one frame's image, depth and edge files and return its split-file line.
 
     Args:
         layout: The dataset layout.
@@ -173,6 +199,9 @@ def write_frame(layout: DatasetLayout, out: Path, split_id: int, group: str, ind
         depth: Metric depth (H, W) with 0 where invalid, or ``None`` for a frame
             without ground truth (no depth file; the line names ``None``).
         focal: Focal length in pixels, written with four decimals.
+        edges: Occlusion-boundary map (H, W) written with :func:`write_edge_map`
+            next to the depth map (name from :func:`.formats.edge_map_name`), or
+            ``None`` for none. Frames without depth get no edge map either.
 
     Returns:
         The split-file line ``'<image> <depth> <focal>'``.
@@ -183,7 +212,10 @@ def write_frame(layout: DatasetLayout, out: Path, split_id: int, group: str, ind
     depth_field = NO_DEPTH
     if depth is not None:
         depth_rel = layout.depth_pattern.format(group=group, index=index)
-        write_png16(out / layout.depth_dirs[split_id] / depth_rel, layout.encode_depth(depth))
+        depth_path = out / layout.depth_dirs[split_id] / depth_rel
+        write_png16(depth_path, layout.encode_depth(depth))
+        if edges is not None:
+            write_edge_map(Path(edge_map_name(str(depth_path))), edges)
         depth_field = prefix + depth_rel
     return f'{prefix}{image_rel} {depth_field} {focal:.4f}'
 

@@ -30,7 +30,8 @@ def test_kitti_pipeline_leaves_out_depth_loading_and_the_kb_crop():
     assert 'kb_crop_offset' not in meta and 'gt_depth_map' not in packed['data_samples']
     assert cfg.to_dict() == before
     assert [t['type'] for t in cfg.test_pipeline] == ['LoadImageFromFile', 'LoadDepthMap',
-                                                      'KBCrop', 'PackSegInputs']
+                                                      'LoadDepthEdgeMap', 'KBCrop',
+                                                      'PackSegInputs']
 
 
 def test_a_kept_crop_that_changes_ori_shape_is_refused():

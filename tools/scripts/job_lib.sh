@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Shared steps of the end-to-end jobs (run_main_job.sh, run_probe_job.sh,
-# run_dgr_comparison.sh); source it.
+# run_dgr_study.sh); source it.
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 bash tools/scripts/setup_env.sh

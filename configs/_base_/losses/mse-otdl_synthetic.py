@@ -1,5 +1,5 @@
 # Eq. 21 with lambda_OTDL = 1 for the DGR/OTDL comparison on the generated indoor data
-# (configs/dgr/*_synthetic-nyu-*.py, tools/scripts/run_dgr_comparison.sh): OTDL weighs as much
+# (configs/dgr/*_synthetic-nyu-*.py, tools/scripts/run_dgr_study.sh): OTDL weighs as much
 # as the main loss there. Only the weight differs from mse-otdl.py.
 _base_ = ['./mse-otdl.py']
 lambda_otdl = 1.0

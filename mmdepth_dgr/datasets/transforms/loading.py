@@ -2,6 +2,7 @@
 from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
+from mmcv.transforms import BaseTransform
 from mmengine import fileio
 from mmseg.datasets.transforms import LoadDepthAnnotation
 from mmseg.registry import TRANSFORMS
@@ -30,6 +31,43 @@ def check_depth_dtype(depth: np.ndarray, allowed: Sequence[str], path: str) -> N
             f'{" or ".join(allowed)}. NYU/KITTI depth PNGs are 16-bit (uint16); an 8-bit '
             'image cannot hold depth. For float depth files (TIFF/NPY/EXR) set '
             "LoadDepthMap(allowed_dtypes=('float32',)).")
+
+
+def read_2d_image(path: str, what: str, key: str, backend_args: Optional[dict] = None,
+                  decode_backend: str = 'cv2') -> np.ndarray:
+    """Read and decode a single-channel image file, naming the file on every failure.
+
+    Args:
+        path (str): The file.
+        what (str): What it holds, for the messages (``'depth map'``, ``'edge map'``).
+        key (str): The results key it came from, for the messages.
+        backend_args (dict, optional): mmengine file backend arguments.
+        decode_backend (str): mmseg ``datafrombytes`` backend.
+
+    Returns:
+        np.ndarray: The decoded (H, W) array, its stored dtype.
+
+    Raises:
+        FileNotFoundError: The file does not exist.
+        ValueError: The file is empty, cannot be decoded or is not 2-D.
+    """
+    try:
+        data_bytes = fileio.get(path, backend_args)
+    except FileNotFoundError as err:
+        raise FileNotFoundError(f"{what} file not found: {path} (results['{key}'])") from err
+    if len(data_bytes) == 0:
+        raise ValueError(f'corrupt or unreadable {what} PNG (empty file, 0 bytes): {path}')
+    try:
+        data = datafrombytes(data_bytes, backend=decode_backend)
+    except Exception as err:  # any decoder failure means a bad file
+        raise ValueError(f'corrupt or unreadable {what} PNG: {path}') from err
+    if data is None:
+        raise ValueError(f'corrupt or unreadable {what} PNG: {path}')
+    data = np.asarray(data)
+    if data.ndim != 2:
+        raise ValueError(f'{what} must be a 2-D (H, W) single-channel image, got shape '
+                         f'{data.shape}: {path}')
+    return data
 
 
 @TRANSFORMS.register_module()
@@ -122,24 +160,8 @@ class LoadDepthMap(LoadDepthAnnotation):
         path = results.get('depth_map_path')
         if path is None:
             return results
-        try:
-            data_bytes = fileio.get(path, self.backend_args)
-        except FileNotFoundError as err:
-            raise FileNotFoundError(
-                f"depth map file not found: {path} (results['depth_map_path'])") from err
-        if len(data_bytes) == 0:
-            raise ValueError(f'corrupt or unreadable depth PNG (empty file, 0 bytes): {path}')
-
-        try:
-            depth = datafrombytes(data_bytes, backend=self.decode_backend)
-        except Exception as err:  # any decoder failure means a bad file
-            raise ValueError(f'corrupt or unreadable depth PNG: {path}') from err
-        if depth is None:
-            raise ValueError(f'corrupt or unreadable depth PNG: {path}')
-        depth = np.asarray(depth)
-        if depth.ndim != 2:
-            raise ValueError(
-                f'depth map must be 2-D (H, W), got shape {depth.shape}: {path}')
+        depth = read_2d_image(path, 'depth map', 'depth_map_path', self.backend_args,
+                              self.decode_backend)
         check_depth_dtype(depth, self.allowed_dtypes, path)
         check_depth_matches_image(results, depth.shape)
 
@@ -163,6 +185,87 @@ class LoadDepthMap(LoadDepthAnnotation):
                 f'depth_rescale_factor={self.depth_rescale_factor}, '
                 f'backend_args={self.backend_args}, '
                 f'allowed_dtypes={self.allowed_dtypes})')
+
+
+@TRANSFORMS.register_module()
+class LoadDepthEdgeMap(BaseTransform):
+    """Load a ground-truth edge map (occlusion boundaries) as a 0/1 uint8 mask.
+
+    Reads the PNG named by ``results['edge_map_path']`` (8-bit 0/255 as written
+    by the synthetic generator, or any 2-D integer image: nonzero = edge) and
+    stores it as ``results['gt_edge_map']``, a (H, W) uint8 array of 0 and 1.
+    The key is appended to ``seg_fields``, so flips, crops and resizes apply
+    to it like to the depth map, and mmseg's ``PackSegInputs`` packs it into
+    ``data_sample.gt_edge_map`` (int64, shape (1, H, W)).
+
+    Without an edge map to load (no ``edge_map_path`` key in the results of a
+    bare image, as mmseg's ``inference_model`` runs the test pipeline on
+    ``dict(img_path=...)``, or ``edge_map_path`` None for a sample without
+    ground truth) the results pass unchanged. A dataset sample (one with
+    mmengine's ``sample_idx``) without the key is an error, like in
+    :class:`LoadDepthMap`: the dataset was not told where the edges are.
+
+    Optional Keys:
+
+    - edge_map_path (str | None)
+
+    Modified Keys:
+
+    - seg_fields (created if absent)
+
+    Added Keys:
+
+    - gt_edge_map (np.ndarray): (H, W) uint8, 1 on edges, 0 elsewhere.
+
+    Args:
+        backend_args (dict, optional): Arguments of the mmengine file backend.
+            Defaults to None.
+    """
+
+    def __init__(self, backend_args: Optional[dict] = None) -> None:
+        self.backend_args = backend_args.copy() if backend_args else None
+
+    def transform(self, results: Dict) -> Dict:
+        """Load the edge map named by ``results['edge_map_path']``.
+
+        Args:
+            results (dict): Result dict from the dataset.
+
+        Returns:
+            dict: ``results`` with ``gt_edge_map`` added, or unchanged when
+            ``edge_map_path`` is None or absent from a bare image's results.
+
+        Raises:
+            KeyError: ``edge_map_path`` is absent from a dataset sample.
+            FileNotFoundError: The edge map file does not exist.
+            ValueError: The file is empty or cannot be decoded, is not a 2-D
+                image, or differs in size from ``results['img']`` when the image
+                is already loaded.
+        """
+        if 'edge_map_path' not in results and 'sample_idx' in results:
+            raise KeyError(
+                f"{self.__class__.__name__}: the dataset sample {results.get('img_path')!r} "
+                "has no 'edge_map_path' (build the dataset with edge_map_suffix=..., or drop "
+                f"{self.__class__.__name__} from the pipeline); got keys {sorted(results)}")
+        path = results.get('edge_map_path')
+        if path is None:
+            return results
+        edges = read_2d_image(path, 'edge map', 'edge_map_path', self.backend_args, 'cv2')
+        img = results.get('img')
+        if img is not None and tuple(img.shape[:2]) != edges.shape:
+            where = results.get('split_line') or 'sample'
+            raise ValueError(
+                f'{where}: edge map of size {edges.shape} does not match its image of size '
+                f'{tuple(img.shape[:2])} (H, W): image {results.get("img_path")}, '
+                f'edge map {path}')
+        results['gt_edge_map'] = (edges != 0).astype(np.uint8)
+        seg_fields = results.setdefault('seg_fields', [])
+        if 'gt_edge_map' not in seg_fields:
+            seg_fields.append('gt_edge_map')
+        return results
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}(backend_args={self.backend_args})'
 
 
 def _dtype_names(dtypes: Sequence[str]) -> Tuple[str, ...]:

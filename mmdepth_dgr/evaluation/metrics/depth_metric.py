@@ -3,7 +3,7 @@ import csv
 import logging
 import os
 import os.path as osp
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.dist import is_main_process
@@ -15,12 +15,14 @@ from prettytable import PrettyTable
 from ...utils.depth_io import save_depth_png
 from ...utils.naming import sample_file_name
 from ..functional import (
+    BOUNDARY_METRICS,
     DEPTH_METRICS,
     EDGE_METRICS,
     EVAL_CROPS,
     NON_FINITE_COUNTS,
     edge_depth_errors,
     evaluate_depth,
+    image_boundary_metrics,
 )
 
 
@@ -103,6 +105,16 @@ class DepthEvalMetric(BaseMetric):
             that have edge pixels. Defaults to False.
         edge_rel_jump (float): Relative neighbour jump that makes a GT edge.
             Defaults to 0.1.
+        boundary_metrics (bool): Also report :data:`BOUNDARY_METRICS`
+            (:func:`~mmdepth_dgr.evaluation.functional.image_boundary_metrics`:
+            iBims-1 ``dbe_acc``/``dbe_comp``, Depth Pro ``boundary_f1``,
+            ``spurious_jump_rate``, ``smooth_log_grad_error``), each averaged
+            over the images that have it (a log line counts the others). GT
+            edges are the sample's ``gt_edge_map`` when it has one, else
+            :func:`~mmdepth_dgr.evaluation.functional.gt_edges_from_depth`.
+            Defaults to False.
+        boundary_edge_ratio (float): Depth ratio of the GT-edge rule used
+            without ``gt_edge_map``. Defaults to 1.1.
         format_only (bool): As mmseg's ``IoUMetric``: only write the predictions
             to ``output_dir`` (e.g. for a benchmark server), evaluate nothing
             (ground truth is not read) and return an empty dict. Needs
@@ -127,6 +139,8 @@ class DepthEvalMetric(BaseMetric):
                  save_png: bool = True,
                  edge_metrics: bool = False,
                  edge_rel_jump: float = 0.1,
+                 boundary_metrics: bool = False,
+                 boundary_edge_ratio: float = 1.1,
                  format_only: bool = False,
                  keep_results: bool = False,
                  collect_device: str = 'cpu',
@@ -152,6 +166,8 @@ class DepthEvalMetric(BaseMetric):
         self.save_png = save_png
         self.edge_metrics = edge_metrics
         self.edge_rel_jump = float(edge_rel_jump)
+        self.boundary_metrics = boundary_metrics
+        self.boundary_edge_ratio = float(boundary_edge_ratio)
         self.format_only = format_only
         self.keep_results = keep_results
 
@@ -191,7 +207,48 @@ class DepthEvalMetric(BaseMetric):
                                           crop=self.crop, rel_jump=self.edge_rel_jump,
                                           uncropped_shape=uncropped, offset=offset)
                 metrics.update(edges or dict(n_edge=0))
+            if self.boundary_metrics:
+                edge_field = sample.get('gt_edge_map')
+                metrics.update(image_boundary_metrics(
+                    gt, pred, self.min_depth_eval, self.max_depth_eval, crop=self.crop,
+                    median_scaling=self.median_scaling, uncropped_shape=uncropped,
+                    offset=offset, edge_ratio=self.boundary_edge_ratio,
+                    gt_edges=None if edge_field is None else _to_numpy(edge_field['data'])))
+            metrics.update(self.extra_image_metrics(sample, gt, pred, name))
             self.results.append(dict(name=name, **metrics, **png_info))
+
+    # Hooks of dataset-specific metrics (e.g. IBimsDepthMetric): their numbers join this
+    # metric's rows, table and CSV.
+
+    def extra_image_metrics(self, sample: dict, gt: np.ndarray, pred: np.ndarray,
+                            name: str) -> dict:
+        """More per-image numbers of an evaluated sample (none here; subclasses add some).
+
+        Args:
+            sample (dict): The model output with its ground truth and meta keys.
+            gt (np.ndarray): (H, W) ground truth.
+            pred (np.ndarray): (H, W) prediction.
+            name (str): The sample's name, for messages.
+
+        Returns:
+            dict: Added to the image's row.
+        """
+        return {}
+
+    def extra_averages(self, rows: List[dict]) -> Dict[str, float]:
+        """More averaged numbers for the table and the returned dict (none here).
+
+        Args:
+            rows (list[dict]): The evaluated images' rows.
+
+        Returns:
+            dict[str, float]: Appended after the other columns.
+        """
+        return {}
+
+    def extra_csv_columns(self) -> Tuple[str, ...]:
+        """More per-image CSV columns, keys of :meth:`extra_image_metrics` (none here)."""
+        return ()
 
     def _dump_png(self, pred: np.ndarray, name: str) -> None:
         """Write a prediction as a 16-bit PNG of ``depth * depth_scale``, atomically
@@ -207,7 +264,8 @@ class DepthEvalMetric(BaseMetric):
 
         Returns:
             dict[str, float]: Averages keyed by :data:`DEPTH_METRICS` (and
-            :data:`EDGE_METRICS` with ``edge_metrics``); an empty dict with
+            :data:`EDGE_METRICS` with ``edge_metrics``, :data:`BOUNDARY_METRICS`
+            with ``boundary_metrics``: NaN when no image has the number); an empty dict with
             ``format_only`` or when no sample has ground truth (inference only:
             a note says so).
 
@@ -245,6 +303,9 @@ class DepthEvalMetric(BaseMetric):
             for k in EDGE_METRICS:
                 averages[k] = (float(np.mean([r[k] for r in with_edges])) if with_edges
                                else float('nan'))
+        if self.boundary_metrics:
+            averages.update(self._average_boundary(evaluated))
+        averages.update(self.extra_averages(evaluated))
         table = PrettyTable(field_names=list(averages))
         table.add_row([f'{v:.4f}' for v in averages.values()])
         print_log(f'Depth metrics over {len(evaluated)} images (crop={self.crop}, '
@@ -253,6 +314,26 @@ class DepthEvalMetric(BaseMetric):
                   logger='current')
         if self.output_dir is not None and is_main_process():
             self._write_csv(sorted(evaluated, key=lambda r: r['name']))
+        return averages
+
+    @staticmethod
+    def _average_boundary(rows: List[dict]) -> Dict[str, float]:
+        """NaN-safe means of the :data:`BOUNDARY_METRICS`, logging the images without them."""
+        averages, missing = {}, {}
+        for k in BOUNDARY_METRICS:
+            values = np.array([r[k] for r in rows], dtype=np.float64)
+            have = np.isfinite(values)
+            averages[k] = float(values[have].mean()) if have.any() else float('nan')
+            missing[k] = int((~have).sum())
+        notes = [f'{missing["dbe_acc"]} of {len(rows)} images without GT edges (dbe_acc, '
+                 'dbe_comp skipped)']
+        if missing['boundary_f1']:
+            notes.append(f'{missing["boundary_f1"]} without GT depth contours (boundary_f1 '
+                         'skipped)')
+        if missing['spurious_jump_rate']:
+            notes.append(f'{missing["spurious_jump_rate"]} without GT-smooth pixel pairs '
+                         '(continuity metrics skipped)')
+        print_log(f'DepthEvalMetric: boundary metrics: {"; ".join(notes)}.', logger='current')
         return averages
 
     def _warn_non_finite_pngs(self, results: List[dict]) -> None:
@@ -272,6 +353,9 @@ class DepthEvalMetric(BaseMetric):
             names = ['name', 'n_valid', *NON_FINITE_COUNTS, *DEPTH_METRICS]
             if self.edge_metrics:
                 names += ['n_edge', *EDGE_METRICS]
+            if self.boundary_metrics:
+                names += ['n_gt_edge', *BOUNDARY_METRICS]
+            names += list(self.extra_csv_columns())
             writer = csv.DictWriter(f, fieldnames=names, restval='', extrasaction='ignore')
             writer.writeheader()
             writer.writerows(rows)

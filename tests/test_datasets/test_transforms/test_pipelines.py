@@ -9,6 +9,7 @@ from mmdepth_dgr.datasets.transforms import (
     DepthColorAug,
     DepthRandomRotate,
     KBCrop,
+    LoadDepthEdgeMap,
     LoadDepthMap,
     NYUBorderCrop,
 )
@@ -83,8 +84,8 @@ def test_kitti_bts_pipeline_alignment(seed):
 # ------------------------------------------------------------------------- registry / repr
 
 
-@pytest.mark.parametrize('cls', [LoadDepthMap, KBCrop, DepthRandomRotate, DepthColorAug,
-                                 NYUBorderCrop])
+@pytest.mark.parametrize('cls', [LoadDepthMap, LoadDepthEdgeMap, KBCrop, DepthRandomRotate,
+                                 DepthColorAug, NYUBorderCrop])
 def test_registered_and_repr(cls):
     import mmdepth_dgr.datasets.transforms as transforms
     assert cls.__name__ in transforms.__all__

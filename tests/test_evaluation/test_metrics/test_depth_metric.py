@@ -193,3 +193,109 @@ def test_kitti_dump_names_are_unique_and_round_trip(tmp_path):
         png = cv2.imread(str(tmp_path / f'{sample_file_name(info)}.png'), cv2.IMREAD_UNCHANGED)
         assert png.dtype == np.uint16 and png.shape == pred.shape
         np.testing.assert_allclose(png / 256.0, pred, rtol=0, atol=0.5 / 256 + 1e-9)
+
+
+# --- boundary and continuity metrics (boundary_metrics=True) ---------------------------------
+
+OLD_CSV_COLUMNS = ['name', 'n_valid', 'n_nan', 'n_posinf', 'n_neginf', *DEPTH_METRICS]
+
+
+@pytest.fixture
+def logged(monkeypatch):
+    """The messages the metric module logs."""
+    from mmdepth_dgr.evaluation.metrics import depth_metric
+    messages = []
+    monkeypatch.setattr(depth_metric, 'print_log', lambda msg, **kwargs: messages.append(msg))
+    return messages
+
+
+def _box_pair(shape, box):
+    """A near box (2 m) on a far wall (6 m) and a prediction with the box moved and blurred."""
+    from scipy import ndimage
+    (top, bottom), (left, right) = box
+    gt = np.full(shape, 6.0)
+    gt[top:bottom, left:right] = 2.0
+    pred = ndimage.gaussian_filter(np.roll(gt, (2, 3), axis=(0, 1)), 1.0)
+    return gt, pred
+
+
+def _csv_header(directory):
+    with open(directory / 'per_image_metrics.csv') as f:
+        return next(csv.reader(f))
+
+
+# the configs' test evaluators, each with a frame of its dataset's size and a box in its crop
+CONFIG_CASES = {
+    'nyu.py': ((480, 640), ((150, 300), (200, 400)), {}),
+    'synthetic_nyu.py': ((480, 640), ((150, 300), (200, 400)), {}),
+    'kitti.py': ((352, 1216), ((200, 300), (400, 700)),
+                 dict(uncropped_shape=(375, 1242), kb_crop_offset=(23, 13))),
+}
+
+
+@pytest.mark.parametrize('config', sorted(CONFIG_CASES))
+def test_boundary_metrics_of_the_configs_test_evaluators(config, tmp_path, logged):
+    from mmengine.config import Config
+    from mmseg.registry import METRICS
+
+    from mmdepth_dgr.evaluation import BOUNDARY_METRICS
+    from mmdepth_dgr.evaluation.functional import image_boundary_metrics
+    from mmdepth_dgr.testing import REPO_ROOT
+    shape, box, meta = CONFIG_CASES[config]
+    cfg = Config.fromfile(str(REPO_ROOT / 'configs' / '_base_' / 'datasets' / config))
+    metric = METRICS.build(dict(cfg.test_evaluator, boundary_metrics=True,
+                                output_dir=str(tmp_path), save_png=False))
+    gt, pred = _box_pair(shape, box)
+    metric.process({}, [_sample(pred, gt, rel_img_path='scene/rgb_0001.jpg', **meta)])
+    result = metric.compute_metrics(metric.results)
+    assert list(result) == [*DEPTH_METRICS, *BOUNDARY_METRICS]
+    expected = image_boundary_metrics(
+        gt, pred, metric.min_depth_eval, metric.max_depth_eval, crop=metric.crop,
+        uncropped_shape=meta.get('uncropped_shape'), offset=meta.get('kb_crop_offset', (0, 0)))
+    for key in BOUNDARY_METRICS:
+        assert np.isfinite(result[key]) and result[key] == pytest.approx(expected[key]), key
+    assert 0 < result['dbe_acc'] < 10 and 0 < result['boundary_f1'] < 1
+    table = next(m for m in logged if m.startswith('Depth metrics over'))
+    header = table.splitlines()[2]  # PrettyTable: border, names, border, values
+    assert [c.strip() for c in header.strip('|').split('|')] == list(result)
+    assert any('0 of 1 images without GT edges' in m for m in logged)
+    assert _csv_header(tmp_path) == [*OLD_CSV_COLUMNS, 'n_gt_edge', *BOUNDARY_METRICS]
+
+
+def test_boundary_metrics_are_off_by_default(tmp_path):
+    gt, pred = _box_pair((60, 80), ((20, 40), (30, 50)))
+    metric = DepthEvalMetric(output_dir=str(tmp_path), save_png=False)
+    metric.process({}, [_sample(pred, gt)])
+    assert list(metric.compute_metrics(metric.results)) == list(DEPTH_METRICS)
+    assert _csv_header(tmp_path) == OLD_CSV_COLUMNS
+    assert set(metric.results[0]) == {'name', 'n_valid', 'n_nan', 'n_posinf', 'n_neginf',
+                                      *DEPTH_METRICS}
+
+
+def test_boundary_metrics_use_gt_edge_maps_and_skip_images_without_edges(tmp_path, logged):
+    from mmdepth_dgr.evaluation import depth_boundary_errors, gt_edges_from_depth
+    gt, pred = _box_pair((60, 80), ((20, 40), (30, 50)))
+    ruled = gt_edges_from_depth(gt, np.ones(gt.shape, bool))
+    given = np.roll(ruled, 4, axis=0)  # a dataset's edge map, unlike the rule's
+    flat = np.full((60, 80), 3.0)
+    with_map = _sample(pred, gt, rel_img_path='a/rgb_1.jpg',
+                       gt_edge_map=dict(data=torch.from_numpy(given.astype(np.int64))[None]))
+    metric = DepthEvalMetric(boundary_metrics=True, output_dir=str(tmp_path), save_png=False)
+    metric.process({}, [with_map, _sample(pred, gt, rel_img_path='b/rgb_1.jpg'),
+                        _sample(flat * 1.1, flat, rel_img_path='c/rgb_1.jpg')])
+    rows = {r['name']: r for r in metric.results}
+    assert rows['a__rgb_1']['dbe_acc'] == depth_boundary_errors(pred, given)[0]
+    assert rows['b__rgb_1']['dbe_acc'] == depth_boundary_errors(pred, ruled)[0]
+    assert rows['a__rgb_1']['dbe_acc'] != rows['b__rgb_1']['dbe_acc']
+    assert np.isnan(rows['c__rgb_1']['dbe_acc']) and rows['c__rgb_1']['n_gt_edge'] == 0
+    result = metric.compute_metrics(metric.results)
+    for key in ('dbe_acc', 'dbe_comp', 'boundary_f1'):  # NaN-safe: the flat image is skipped
+        assert result[key] == pytest.approx((rows['a__rgb_1'][key] + rows['b__rgb_1'][key]) / 2)
+    assert result['spurious_jump_rate'] == pytest.approx(
+        np.mean([r['spurious_jump_rate'] for r in rows.values()]))  # the flat image counts here
+    assert any('1 of 3 images without GT edges' in m and '1 without GT depth contours' in m
+               for m in logged)
+    with open(tmp_path / 'per_image_metrics.csv') as f:
+        csv_rows = {r['name']: r for r in csv.DictReader(f)}
+    assert float(csv_rows['a__rgb_1']['dbe_acc']) == pytest.approx(rows['a__rgb_1']['dbe_acc'])
+    assert csv_rows['c__rgb_1']['dbe_acc'] == 'nan'

@@ -1,4 +1,4 @@
-"""Pure functions for depth evaluation, BTS / Monocular-Depth-Estimation-Toolbox conventions."""
+"""The standard depth metrics, BTS / Monocular-Depth-Estimation-Toolbox conventions."""
 from typing import Dict, Optional, Tuple
 
 import numpy as np
@@ -174,6 +174,21 @@ def evaluated_pixels(gt: np.ndarray, pred: np.ndarray, min_depth: float, max_dep
     return gt, pred, valid
 
 
+def median_scale(gt: np.ndarray, pred: np.ndarray) -> float:
+    """The Monodepth2 median-scaling factor ``median(gt) / median(pred)``.
+
+    Args:
+        gt (np.ndarray): Valid ground-truth depths.
+        pred (np.ndarray): The predictions at the same pixels (non-finite ones are ignored).
+
+    Returns:
+        float: The factor; 1 when no finite prediction has a positive median.
+    """
+    finite = np.isfinite(pred)
+    med_pred = np.median(pred[finite]) if finite.any() else 0.0
+    return float(np.median(gt) / med_pred) if med_pred > 0 else 1.0
+
+
 def evaluate_depth(gt: np.ndarray, pred: np.ndarray, min_depth: float, max_depth: float,
                    crop: Optional[str] = None, median_scaling: bool = False,
                    uncropped_shape: Optional[Tuple[int, int]] = None,
@@ -206,10 +221,7 @@ def evaluate_depth(gt: np.ndarray, pred: np.ndarray, min_depth: float, max_depth
     pred = pred[valid]
     gt = gt[valid]
     if median_scaling:
-        finite = np.isfinite(pred)
-        med_pred = np.median(pred[finite]) if finite.any() else 0.0
-        if med_pred > 0:
-            pred = pred * (np.median(gt) / med_pred)
+        pred = pred * median_scale(gt, pred)
     non_finite = count_non_finite(pred)
     pred = clip_prediction(pred, min_depth, max_depth)
     metrics = compute_depth_metrics(gt, pred)

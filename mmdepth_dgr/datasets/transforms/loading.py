@@ -34,7 +34,7 @@ def check_depth_dtype(depth: np.ndarray, allowed: Sequence[str], path: str) -> N
 
 
 def read_2d_image(path: str, what: str, key: str, backend_args: Optional[dict] = None,
-                  decode_backend: str = 'cv2') -> np.ndarray:
+                  decode_backend: str = 'cv2', file_kind: Optional[str] = None) -> np.ndarray:
     """Read and decode a single-channel image file, naming the file on every failure.
 
     Args:
@@ -43,6 +43,8 @@ def read_2d_image(path: str, what: str, key: str, backend_args: Optional[dict] =
         key (str): The results key it came from, for the messages.
         backend_args (dict, optional): mmengine file backend arguments.
         decode_backend (str): mmseg ``datafrombytes`` backend.
+        file_kind (str, optional): The file's name in the decoding messages
+            (``'depth PNG'``); defaults to ``'<what> PNG'``.
 
     Returns:
         np.ndarray: The decoded (H, W) array, its stored dtype.
@@ -55,14 +57,15 @@ def read_2d_image(path: str, what: str, key: str, backend_args: Optional[dict] =
         data_bytes = fileio.get(path, backend_args)
     except FileNotFoundError as err:
         raise FileNotFoundError(f"{what} file not found: {path} (results['{key}'])") from err
+    kind = file_kind or f'{what} PNG'
     if len(data_bytes) == 0:
-        raise ValueError(f'corrupt or unreadable {what} PNG (empty file, 0 bytes): {path}')
+        raise ValueError(f'corrupt or unreadable {kind} (empty file, 0 bytes): {path}')
     try:
         data = datafrombytes(data_bytes, backend=decode_backend)
     except Exception as err:  # any decoder failure means a bad file
-        raise ValueError(f'corrupt or unreadable {what} PNG: {path}') from err
+        raise ValueError(f'corrupt or unreadable {kind}: {path}') from err
     if data is None:
-        raise ValueError(f'corrupt or unreadable {what} PNG: {path}')
+        raise ValueError(f'corrupt or unreadable {kind}: {path}')
     data = np.asarray(data)
     if data.ndim != 2:
         raise ValueError(f'{what} must be a 2-D (H, W) single-channel image, got shape '
@@ -161,7 +164,7 @@ class LoadDepthMap(LoadDepthAnnotation):
         if path is None:
             return results
         depth = read_2d_image(path, 'depth map', 'depth_map_path', self.backend_args,
-                              self.decode_backend)
+                              self.decode_backend, file_kind='depth PNG')
         check_depth_dtype(depth, self.allowed_dtypes, path)
         check_depth_matches_image(results, depth.shape)
 

@@ -216,6 +216,21 @@ class BTSDepthDataset(BaseDataset):
         self._metainfo.update(depth_scale=self.depth_scale, min_depth=self.min_depth,
                               max_depth=self.max_depth, eval_crop=eval_crop)
 
+    def sample_meta(self, lineno: int) -> dict:
+        """What every sample carries besides its files and camera: the depth encoding and
+        caps, the evaluation crop, the split line (for messages) and mmseg's fields.
+
+        Args:
+            lineno (int): The sample's 1-based line in ``ann_file``.
+
+        Returns:
+            dict: The keys.
+        """
+        return dict(depth_scale=self.depth_scale, min_depth=self.min_depth,
+                    max_depth=self.max_depth, eval_crop=self.eval_crop,
+                    split_line=f'{osp.basename(self.ann_file)}:{lineno}', seg_fields=[],
+                    reduce_zero_label=False)
+
     def load_data_list(self) -> List[dict]:
         """Parse the split file into data infos.
 
@@ -251,13 +266,7 @@ class BTSDepthDataset(BaseDataset):
                     depth_map_path=osp.join(depth_dir, depth) if depth else None,
                     has_gt=depth is not None,
                     focal=focal,
-                    depth_scale=self.depth_scale,
-                    min_depth=self.min_depth,
-                    max_depth=self.max_depth,
-                    eval_crop=self.eval_crop,
-                    split_line=f'{osp.basename(self.ann_file)}:{lineno}',
-                    seg_fields=[],
-                    reduce_zero_label=False)
+                    **self.sample_meta(lineno))
                 keys = ('img_path', 'depth_map_path')
                 if self.edge_map_suffix is not None:
                     info['edge_map_path'] = edge_map_path(info['depth_map_path'],

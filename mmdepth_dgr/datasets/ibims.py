@@ -163,13 +163,7 @@ class IBimsDataset(BTSDepthDataset):
                     mask_transp_path=osp.join(raw, 'mask_transp', f'{name}.png'),
                     plane_mat_path=osp.join(mat, f'{name}.mat'),
                     has_gt=True,
-                    depth_scale=self.depth_scale,
-                    min_depth=self.min_depth,
-                    max_depth=self.max_depth,
-                    eval_crop=self.eval_crop,
-                    split_line=f'{osp.basename(self.ann_file)}:{lineno}',
-                    seg_fields=[],
-                    reduce_zero_label=False)
+                    **self.sample_meta(lineno))
                 if self.check_files:
                     check_sample_files(info, IBIMS_PATH_KEYS)
                     calib = parse_ibims_calib(info['calib_path'])

@@ -31,6 +31,7 @@ from .depth import (
     count_non_finite,
     depth_edge_mask,
     depth_rmse,
+    edge_affinity,
     edge_depth_errors,
     eval_crop_mask,
     evaluate_depth,
@@ -44,5 +45,6 @@ __all__ = ['BOUNDARY_LOWER_BETTER', 'BOUNDARY_METRICS', 'boundary_f1', 'canny_de
            'gt_smooth_pairs', 'image_boundary_metrics', 'inverse_depth', 'neighbour_jumps',
            'DEPTH_METRICS', 'EDGE_METRICS', 'EVAL_CROPS', 'NON_FINITE_COUNTS', 'clip_prediction',
            'compute_depth_metrics', 'count_non_finite', 'depth_edge_mask', 'depth_rmse',
-           'edge_depth_errors', 'eval_crop_mask', 'evaluate_depth', 'evaluated_pixels',
+           'edge_affinity', 'edge_depth_errors', 'eval_crop_mask', 'evaluate_depth',
+           'evaluated_pixels',
            'gradient_magnitude']

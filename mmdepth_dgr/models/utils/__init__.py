@@ -13,6 +13,7 @@ from .multi_level_dgr import MultiLevelDGR, check_levels
 from .probe_ops import (
     DEFAULT_MASK_THRESHOLD,
     apply_mask,
+    binarize_at_sparsity,
     binarize_mask,
     check_threshold,
     image_region_mask,
@@ -26,6 +27,7 @@ __all__ = [
     'DERIVATIVE_PAD', 'depthwise_derivatives', 'depthwise_weight', 'laplacian_kernel',
     'third_order_kernel', 'third_order_stencil', 'DGRBlock', 'outer_product', 'MultiLevelDGR',
     'check_levels', 'MaskNet', 'UpFuseBlock', 'DEFAULT_MASK_THRESHOLD', 'apply_mask',
-    'binarize_mask', 'check_threshold', 'image_region_mask', 'mask_l1', 'mask_sparsity',
+    'binarize_at_sparsity', 'binarize_mask', 'check_threshold', 'image_region_mask', 'mask_l1',
+    'mask_sparsity',
     'restore_map'
 ]

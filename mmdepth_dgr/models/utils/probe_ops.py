@@ -65,6 +65,37 @@ def binarize_mask(mask: Tensor, threshold: float = DEFAULT_MASK_THRESHOLD) -> Te
     return (mask >= threshold).to(dtype)
 
 
+def binarize_at_sparsity(mask: Tensor, sparsity: float) -> Tensor:
+    """Binarise soft masks by rank: keep the ``round(sparsity * H * W)`` highest pixels of each.
+
+    The cross-evaluation of Eq. 7-8 compares two networks on each other's masks; at a common
+    sparsity the comparison is not confounded by one mask keeping more pixels than the other.
+    Ties keep the pixel that comes first in row-major order (``torch.sort`` is stable).
+
+    Args:
+        mask (Tensor): (..., H, W) soft masks.
+        sparsity (float): Fraction of pixels to keep, in [0, 1].
+
+    Returns:
+        Tensor: 0/1 masks of ``mask``'s shape and (floating) dtype, each with exactly
+        ``round(sparsity * H * W)`` ones.
+
+    Raises:
+        ValueError: ``sparsity`` is outside [0, 1] or the mask has fewer than 2 dims.
+    """
+    if not 0.0 <= float(sparsity) <= 1.0:
+        raise ValueError(f'sparsity must be in [0, 1], got {sparsity}')
+    if mask.dim() < 2:
+        raise ValueError(f'mask must be (..., H, W), got shape {tuple(mask.shape)}')
+    flat = mask.reshape(*mask.shape[:-2], -1)
+    keep = int(round(float(sparsity) * flat.shape[-1]))
+    order = torch.sort(flat, dim=-1, descending=True, stable=True).indices
+    dtype = mask.dtype if mask.is_floating_point() else torch.float32
+    out = torch.zeros_like(flat, dtype=dtype)
+    out.scatter_(-1, order[..., :keep], 1.0)
+    return out.reshape(mask.shape)
+
+
 def apply_mask(inputs: Tensor, mask: Tensor) -> Tensor:
     """The sparse image ``I * M`` of Eq. 3-4 and 6, on *normalised* inputs.
 

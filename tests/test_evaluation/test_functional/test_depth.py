@@ -100,3 +100,30 @@ def test_gradient_magnitude_and_rmse_conventions():
     assert depth_rmse(gt, pred, **kwargs) == pytest.approx(
         evaluate_depth(gt, pred, **kwargs)['rmse'])
     assert depth_rmse(np.zeros((4, 4)), np.ones((4, 4)), 1e-3, 10.0) is None
+
+
+def test_edge_affinity_is_one_for_indifferent_masks_and_the_boundary_ratio_otherwise():
+    from mmdepth_dgr.evaluation.functional import edge_affinity
+    rng = np.random.default_rng(0)
+    weight = rng.uniform(0, 1, (40, 50))
+    assert edge_affinity(np.ones((40, 50), bool), weight) == pytest.approx(1.0)
+    random_kept = rng.random((40, 50)) < 0.3
+    assert edge_affinity(random_kept, weight) == pytest.approx(1.0, abs=0.05)
+    top = weight > np.quantile(weight, 0.8)  # keeps the strongest fifth
+    assert edge_affinity(top, weight) == pytest.approx(weight[top].mean() / weight.mean())
+    assert edge_affinity(top, weight) > 1.6 and edge_affinity(~top, weight) < 1.0
+    boundary = np.zeros((40, 50))
+    boundary[:, 20] = 1.0  # 2% of the frame
+    kept = np.zeros((40, 50), bool)
+    kept[:, 18:23] = True  # 5 columns around it: 1/5 of the kept pixels on the boundary
+    assert edge_affinity(kept, boundary) == pytest.approx((1 / 5) / (1 / 50))
+    region = np.zeros((40, 50), bool)
+    region[:, :25] = True
+    # inside the left half: kept columns 18-22 (0.2 on the boundary), boundary 1/25 of it
+    assert edge_affinity(kept, boundary, region) == pytest.approx(0.2 / (1 / 25))
+    assert np.isnan(edge_affinity(np.zeros((40, 50), bool), weight))
+    assert np.isnan(edge_affinity(kept, np.zeros((40, 50))))
+    with pytest.raises(ValueError, match='same'):
+        edge_affinity(kept, weight[:, :10])
+    with pytest.raises(ValueError, match='non-negative'):
+        edge_affinity(kept, -weight)

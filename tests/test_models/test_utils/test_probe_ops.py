@@ -86,3 +86,23 @@ def test_restore_map_removes_padding_flips_and_resizes():
     assert torch.equal(flipped, data[:, :3, :4].flip(-1))
     big = restore_map(torch.ones(1, 2, 3), dict(ori_shape=(4, 6)), 'nearest')
     assert big.shape == (1, 4, 6) and torch.equal(big, torch.ones(1, 4, 6))
+
+
+def test_binarize_at_sparsity_keeps_exactly_the_highest_pixels_per_image():
+    from mmdepth_dgr.models.utils import binarize_at_sparsity
+    soft = torch.rand(2, 1, 6, 8, generator=torch.Generator().manual_seed(0))
+    out = binarize_at_sparsity(soft, 0.25)
+    assert out.shape == soft.shape and out.dtype == soft.dtype
+    for b in range(2):
+        kept = out[b, 0].bool()
+        assert kept.sum() == 12  # round(0.25 * 48)
+        assert soft[b, 0][kept].min() > soft[b, 0][~kept].max()
+    # ties: the first pixels in row-major order win; 0 and 1 keep nothing / everything
+    flat = binarize_at_sparsity(torch.full((1, 2, 3), 0.5), 0.5)
+    assert flat.flatten().tolist() == [1.0, 1.0, 1.0, 0.0, 0.0, 0.0]
+    assert binarize_at_sparsity(soft, 0.0).sum() == 0
+    assert binarize_at_sparsity(soft, 1.0).sum() == soft.numel()
+    with pytest.raises(ValueError, match=r'sparsity must be in \[0, 1\]'):
+        binarize_at_sparsity(soft, 1.5)
+    with pytest.raises(ValueError, match='must be'):
+        binarize_at_sparsity(torch.rand(5), 0.5)

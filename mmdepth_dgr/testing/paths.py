@@ -19,3 +19,7 @@ REAL_SAMPLES = REPO_ROOT.parent / 'shared' / 'real_samples'
 #: A DGR + Eq. 21 (MSE + OTDL) config on the generated NYU-like data.
 DGR_OTDL_SYNTHETIC_CONFIG = (REPO_ROOT / 'configs' / 'dgr'
                              / 'multiscale-depth-dgr-otdl_mit-b0_2xb4-2k_synthetic-nyu-96x128.py')
+
+#: The real split files shared with the project (``nyu_test.txt``, ``kitti_eigen_test.txt``, ...;
+#: read there, never copied into the repository).
+SHARED_SPLITS = REPO_ROOT.parent / 'shared' / 'splits'

@@ -18,7 +18,7 @@ import argparse
 import os.path as osp
 import sys
 
-from mmdepth_dgr.datasets.preparation import check_split, format_split_check, prefixes_from_config
+from mmdepth_dgr.datasets.preparation import check_splits, prefixes_from_config
 
 #: The base dataset configs of this checkout.
 CONFIG_DIR = osp.join(osp.dirname(osp.abspath(__file__)), '..', '..', 'configs', '_base_',
@@ -48,21 +48,17 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     """Run the tool; returns the exit status."""
     args = parse_args(argv)
-    status = 0
+
+    def prefixes(split: str):
+        if args.dataset is not None:
+            return prefixes_from_config(osp.join(CONFIG_DIR, f'{args.dataset}.py'), split)
+        return args.img_prefix or '', args.depth_prefix or ''
+
     try:
-        for split in args.splits:
-            if args.dataset is not None:
-                img_prefix, depth_prefix = prefixes_from_config(
-                    osp.join(CONFIG_DIR, f'{args.dataset}.py'), split)
-            else:
-                img_prefix, depth_prefix = args.img_prefix or '', args.depth_prefix or ''
-            result = check_split(split, args.root, img_prefix, depth_prefix)
-            print(format_split_check(result))
-            status = status or int(not result.ok)
+        return check_splits(args.splits, args.root, prefixes)
     except (OSError, ValueError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
-    return status
 
 
 if __name__ == '__main__':

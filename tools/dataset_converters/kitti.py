@@ -20,8 +20,7 @@ import sys
 from mmdepth_dgr.datasets.preparation import (
     KITTI_DEPTH_PREFIX,
     KITTI_IMG_PREFIX,
-    check_split,
-    format_split_check,
+    check_splits,
     link_kitti,
 )
 
@@ -54,15 +53,11 @@ def main(argv=None) -> int:
             print(f'\n{args.out}: raw {"linked" if stats["raw"] else "kept"}; gt drives: '
                   f'{stats["linked"]} linked, {stats["copied"]} copied, '
                   f'{stats["kept"]} already in place')
-        status = 0
-        for split in args.check:
-            result = check_split(split, args.out, KITTI_IMG_PREFIX, KITTI_DEPTH_PREFIX)
-            print(format_split_check(result))
-            status = status or int(not result.ok)
+        return check_splits(args.check, args.out,
+                            lambda _: (KITTI_IMG_PREFIX, KITTI_DEPTH_PREFIX))
     except (OSError, ValueError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
-    return status
 
 
 if __name__ == '__main__':

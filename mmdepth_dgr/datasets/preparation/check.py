@@ -9,7 +9,7 @@ when a dataset is built.
 """
 import os.path as osp
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..bts_dataset import parse_split_line
 
@@ -118,6 +118,28 @@ def format_split_check(result: SplitCheck) -> str:
         if count > len(paths):
             lines.append(f'  ... and {count - len(paths)} more missing {kind} files')
     return '\n'.join(lines)
+
+
+def check_splits(split_files: Sequence[str], data_root: str,
+                 prefixes: Callable[[str], Tuple[str, str]],
+                 log: Callable[[str], None] = print) -> int:
+    """Check and report several split files; the exit status of the tools that do it.
+
+    Args:
+        split_files (Sequence[str]): The split files.
+        data_root (str): The tree they are checked against.
+        prefixes (Callable[[str], tuple[str, str]]): ``(img_prefix, depth_prefix)`` of a split.
+        log (Callable[[str], None]): Where each :func:`format_split_check` report goes.
+
+    Returns:
+        int: 0 when no split misses an image, else 1.
+    """
+    status = 0
+    for split in split_files:
+        result = check_split(split, data_root, *prefixes(split))
+        log(format_split_check(result))
+        status = status or int(not result.ok)
+    return status
 
 
 def prefixes_from_config(config_file: str, split_file: Optional[str] = None) -> Tuple[str, str]:

@@ -10,7 +10,7 @@ from mmdepth_dgr.testing import REPO_ROOT, dataloader_options
 CONFIG = str(REPO_ROOT / 'configs' / 'multiscale_depth'
              / 'multiscale-depth_mit-b0_2xb4-1200it_synthetic-nyu-96x128.py')
 PROBE = str(REPO_ROOT / 'configs' / 'probe'
-            / 'sparse-probe_mit-b0-vs-r50_2xb2-80it_synthetic-nyu-96x128.py')
+            / 'sparse-probe_mit-b0-vs-r50_2xb2-120it_synthetic-nyu-96x128.py')
 
 
 def _error(options: dict, config: str = CONFIG) -> str:

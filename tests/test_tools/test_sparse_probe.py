@@ -16,7 +16,7 @@ from mmdepth_dgr.testing import (
 )
 
 PROBE_CONFIG = (REPO_ROOT / 'configs' / 'probe' /
-                'sparse-probe_mit-b0-vs-r50_2xb2-80it_synthetic-nyu-96x128.py')
+                'sparse-probe_mit-b0-vs-r50_2xb2-120it_synthetic-nyu-96x128.py')
 pytestmark = pytest.mark.slow
 
 
@@ -62,16 +62,22 @@ def test_sparse_probe_study_tiny(tmp_path, nyu_train_root):
 
     with open(work / 'table1.csv', encoding='utf-8') as f:
         rows = list(csv.DictReader(f))
-    assert [r['lambda'] for r in rows] == ['original', '0.001', '1000.0']
-    original, low, high = rows
+    assert [r['lambda'] for r in rows] == ['original', 'removed', '0.001', '1000.0']
+    original, removed, low, high = rows
     assert float(original['sparsity_t']) == float(original['sparsity_c']) == 1.0
+    assert float(removed['sparsity_t']) == float(removed['sparsity_c']) == 0.0
     for net in ('t', 'c'):
         assert float(high[f'sparsity_{net}']) < float(low[f'sparsity_{net}']), rows
         assert float(original[f'rmse_{net}']) > 0
+        assert float(removed[f'rmse_{net}']) != float(original[f'rmse_{net}'])
+        assert float(low[f'lambda_{net}']) == 0.001  # absolute lambdas: the same for both
+        assert 0 <= float(low[f'soft_mean_{net}']) <= 1
     for row in (low, high):
         assert float(row['rmse_t_mask_c']) > 0 and float(row['rmse_c_mask_t']) > 0
+        assert 0 <= float(row['matched_sparsity']) <= 1 and float(row['rmse_t_m']) > 0
     assert '| original |' in (work / 'table1.md').read_text()
     assert (work / 'fig5_rmse_vs_sparsity.png').stat().st_size > 0
+    assert (work / 'edge_affinity.png').stat().st_size > 0
     panels = sorted(p.name for p in (work / 'panels').glob('*.png'))
     assert len(panels) == 3, panels  # Fig. 3 for each lambda + Fig. 7, for one test image
     assert sum(p.startswith('fig3_') for p in panels) == 2

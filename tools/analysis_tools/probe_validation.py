@@ -7,7 +7,13 @@ gap and the lambda chosen from it (lambda = factor * gap), and the IoU with the 
 set (which a correct probe does not match)::
 
     python tools/analysis_tools/probe_validation.py [--iters 600] [--lambda-factor 0.5] \
-        [--size 48 64] [--threads 1] [--out table.md]
+        [--size 48 64] [--threads 1] [--out table.md] [--scale-invariant] \
+        [--mask-sampling bernoulli|soft]
+
+``--scale-invariant`` validates on networks whose output ignores a uniform scaling of the image
+(like a patch embedding followed by LayerNorm): there Hu et al.'s soft training mask
+(``--mask-sampling soft``) dims the whole image and finds nothing, the default sampled mask
+finds the support.
 
 Exits with status 1 unless every planted network reaches IoU >= 0.8 and a sparsity within
 0.05 of its support's area.
@@ -27,6 +33,7 @@ from mmdepth_dgr.analysis.probe.validation import (
     format_validation_table,
     run_planted_validation,
 )
+from mmdepth_dgr.models.utils import MASK_SAMPLING_MODES
 
 
 def parse_args() -> argparse.Namespace:
@@ -45,6 +52,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--seed', type=int, default=0, help='seed of G and of the images')
     parser.add_argument('--threads', type=int, default=None, help='torch CPU threads')
     parser.add_argument('--out', help='also write the Markdown table to this file')
+    parser.add_argument('--scale-invariant', action='store_true',
+                        help='planted networks with N(c * I) = N(I)')
+    parser.add_argument('--mask-sampling', choices=MASK_SAMPLING_MODES, default='bernoulli',
+                        help='training mask of the probe (default bernoulli)')
     return parser.parse_args()
 
 
@@ -57,7 +68,9 @@ def main() -> None:
     MMLogger.get_instance('mmdepth_dgr.probe_validation', log_level='WARNING')
     rows = run_planted_validation(shape=tuple(args.size), iters=args.iters,
                                   batch_size=args.batch_size, lambda_factor=args.lambda_factor,
-                                  threshold=args.threshold, seed=args.seed)
+                                  threshold=args.threshold, seed=args.seed,
+                                  normalize=args.scale_invariant,
+                                  mask_sampling=args.mask_sampling)
     table = format_validation_table(rows)
     print(table)
     if args.out:

@@ -5,7 +5,8 @@ binarised masks (own and cross masks, Eq. 7-8) and writes Table 1 (Markdown + CS
 plot and Fig. 3 / Fig. 7 panels into the work dir::
 
     python tools/analysis_tools/sparse_probe.py CONFIG --transformer-ckpt T.pth --cnn-ckpt C.pth \
-        [--lambdas 1 2 3 4 5 6] [--work-dir DIR] [--threshold 0.5] [--num-panels 8]
+        [--lambdas 1 2 3 4 5 6 | --lambda-factors 0.3 0.4 0.5] [--work-dir DIR] \
+        [--threshold 0.5] [--num-panels 8] [--check-trend] [--check-range]
     bash tools/torchrun.sh NPROC tools/analysis_tools/sparse_probe.py CONFIG ...   # distributed
 """
 import argparse
@@ -31,8 +32,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--transformer-ckpt', help='trained Transformer checkpoint')
     parser.add_argument('--cnn-config', help='CNN depth config (default: probe_pair.cnn.config)')
     parser.add_argument('--cnn-ckpt', help='trained CNN checkpoint')
-    parser.add_argument('--lambdas', type=float, nargs='+',
-                        help='lambdas of Eq. 6 (default: probe_pair.lambdas)')
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument('--lambdas', type=float, nargs='+',
+                       help='absolute lambdas of Eq. 6, the same for both networks (default: '
+                       'probe_pair.lambdas or probe_pair.lambda_factors)')
+    group.add_argument('--lambda-factors', type=float, nargs='+',
+                       help='lambdas as factors of each network\'s removal gap (L_dif with '
+                       'every pixel removed minus with none, measured before training)')
     parser.add_argument('--threshold', type=float,
                         help='mask binarisation threshold (default: model.test_cfg.threshold, '
                         '0.5)')
@@ -44,6 +50,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--check-trend', action='store_true',
                         help='exit with an error unless the sparsity of both networks falls as '
                         'lambda grows')
+    parser.add_argument('--check-range', action='store_true',
+                        help='exit with an error unless, in the table1.csv written, each '
+                        'network has >= 3 lambdas with sparsity in (0.1, 0.9) and RMSE between '
+                        'the full-image and the all-removed RMSE')
     return add_runtime_args(parser).parse_args()
 
 
@@ -58,7 +68,8 @@ def main() -> None:
     run_sparse_probe(args.config, work_dir=args.work_dir, lambdas=args.lambdas,
                      overrides=overrides, threshold=args.threshold, num_panels=args.num_panels,
                      cfg_options=args.cfg_options, launcher=args.launcher, reuse=args.reuse,
-                     check_trend=args.check_trend)
+                     check_trend=args.check_trend, lambda_factors=args.lambda_factors,
+                     check_range=args.check_range)
     finish_distributed()
 
 

@@ -1,7 +1,9 @@
-# The sparse-pixel probe of Sec. 3.1 (Eq. 6): a small encoder-decoder G predicts a soft mask that
-# multiplies the normalised image in front of a frozen depth network N (a DepthEstimator config
-# + its trained checkpoint); G learns to keep as few pixels as lambda asks while N's prediction
-# stays close (Hu et al. loss, Eq. 22) to its prediction from the full image.
+# The sparse-pixel probe of Sec. 3.1 (Eq. 6): a small encoder-decoder G predicts a soft mask (keep
+# probabilities) for the normalised image in front of a frozen depth network N (a DepthEstimator
+# config + its trained checkpoint); G learns to keep as few pixels as lambda asks while N's
+# prediction stays close (Hu et al. loss, Eq. 22) to its prediction from the full image. In
+# training N sees 0/1 masks drawn from G(I) (train_cfg.mask_sampling='bernoulli'; 'soft' feeds
+# I * G(I) as Hu et al. do, which Transformers answer by uniform dimming: see SparsePixelProbe).
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 model = dict(
     type='SparsePixelProbe',
@@ -19,5 +21,6 @@ model = dict(
         init_bias=2.0),  # start from (almost) the full image: sigmoid(2) = 0.88
     lambda_sparsity=1.0,
     loss_dif=dict(type='HuDepthLoss', loss_name='loss_dif'),
+    train_cfg=dict(mask_sampling='bernoulli'),
     # evaluation binarises G(I) at 0.5 (Eq. 7-8)
     test_cfg=dict(binarize=True, threshold=0.5, with_full_prediction=True))

@@ -15,13 +15,23 @@ from .planted import (
     planted_images,
     planted_support,
 )
-from .report import TABLE_COLUMNS, check_sparsity_trend, format_table, write_csv
+from .report import (
+    CSV_COLUMNS,
+    TABLE_COLUMNS,
+    check_operating_range,
+    check_sparsity_trend,
+    format_table,
+    read_csv,
+    write_csv,
+)
 from .study import (
     check_lambdas,
     latest_checkpoint,
+    measure_removal_gaps,
     probe_cfg_options,
     probe_run_dir,
     run_sparse_probe,
+    study_lambdas,
     train_probes,
 )
 from .validation import (
@@ -39,7 +49,8 @@ __all__ = [
     'plot_rmse_vs_sparsity', 'render_panels', 'NETWORK_KEYS', 'ProbeNetwork',
     'resolve_networks', 'TABLE_COLUMNS', 'check_sparsity_trend', 'format_table', 'write_csv',
     'check_lambdas', 'latest_checkpoint', 'probe_cfg_options', 'probe_run_dir',
-    'run_sparse_probe', 'train_probes', 'PlantedDepthHead', 'PlantedSupportBackbone',
+    'run_sparse_probe', 'train_probes', 'CSV_COLUMNS', 'check_operating_range', 'read_csv',
+    'measure_removal_gaps', 'study_lambdas', 'PlantedDepthHead', 'PlantedSupportBackbone',
     'planted_depth_config', 'planted_images', 'planted_support', 'PLANTED_SUPPORTS',
     'check_validation', 'format_validation_table', 'lambda_from_gap', 'removal_gap',
     'run_planted_validation', 'validate_planted'

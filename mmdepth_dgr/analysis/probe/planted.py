@@ -6,15 +6,23 @@ backbone, :class:`PlantedSupportBackbone`, reads the normalised image only on a 
 set S, the *support*, and whose head, :class:`PlantedDepthHead`, turns what it read into depth
 with a fixed formula (no learnt weight anywhere):
 
-``f(p) = S(p) * rms_c(x_c(p))``, ``depth(p) = near + (far - near) * tanh(f(p) / tau)``,
+``f(p) = S(p) * mean_c(x_c(p))``,
+``depth(p) = (near + far) / 2 + (far - near) / 2 * tanh(f(p) / tau)``,
 
 with ``x`` the normalised image (``(I - mean) / std``). Every output pixel depends on the
 input pixel at the same place only, and only when that pixel is in S; a pixel outside S never
 changes the output. The probe removes a pixel by setting it to 0 (the mean colour, see
-:mod:`mmdepth_dgr.models.utils.probe_ops`); that turns ``f(p)`` into 0 and the depth into
-``near``: on images whose colours are far from the mean colour (:func:`planted_images`, RMS of
-the normalised channels about 2) removing a support pixel moves its depth by about
-``0.96 * (far - near)``, 7 m with the defaults.
+:mod:`mmdepth_dgr.models.utils.probe_ops`); that turns ``f(p)`` into 0 and the depth into the
+middle of the range. The read-out is linear in the image, like the first layer of any depth
+network, so the depth is a smooth, monotone function of a pixel's mask value ``m`` between a
+removed (``m = 0``) and a kept (``m = 1``) pixel, with a non-zero slope at both ends: the
+probe's gradient, straight through a sampled 0/1 mask
+(:func:`~mmdepth_dgr.models.utils.sample_binary_mask`), tells a removed support pixel to come
+back. (A read-out even in ``x``, such as the RMS over the channels, has slope 0 at ``m = 0``:
+no gradient can bring a removed pixel back, and a sampled-mask probe removes everything.) On
+the images of :func:`planted_images`, whose piece colours lie on one side of the mean colour
+in every channel (``|mean_c(x_c)|`` between 1.1 and 2.1), removing a support pixel moves its
+depth by at least ``0.97 * (far - near) / 2``, 3.4 m with the defaults.
 
 Supports (:func:`planted_support`, in fractions of the frame so that one config serves any
 input size):
@@ -159,18 +167,22 @@ def planted_support(spec: dict, shape: Tuple[int, int]) -> np.ndarray:
 
 @MODELS.register_module()
 class PlantedSupportBackbone(BaseModule):
-    """Reads the normalised image on the support S only: ``f = S * rms_c(x)``, one level.
+    """Reads the normalised image on the support S only: ``f = S * mean_c(x)``, one level.
 
     No parameters: ``init_weights`` and checkpoints leave it as it is.
 
     Args:
         support (dict): Support spec (see :func:`planted_support`).
+        normalize (bool): Divide ``f`` by its RMS over S (scale-invariant network, see
+            :meth:`forward`). Defaults to False.
         init_cfg (dict, optional): Unused.
     """
 
-    def __init__(self, support: dict, init_cfg: Optional[dict] = None) -> None:
+    def __init__(self, support: dict, normalize: bool = False,
+                 init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.support = copy.deepcopy(dict(support))
+        self.normalize = bool(normalize)
         planted_support(self.support, (16, 16))  # fail at build time on a bad spec
         self._cache: Dict[Tuple, Tensor] = {}
 
@@ -183,28 +195,37 @@ class PlantedSupportBackbone(BaseModule):
         return self._cache[key]
 
     def forward(self, x: Tensor) -> Tuple[Tensor]:
-        """``(f,)`` with ``f`` ``(B, 1, H, W)``: per-pixel RMS over the channels, 0 off S."""
+        """``(f,)`` with ``f`` ``(B, 1, H, W)``: per-pixel mean over the channels, 0 off S.
+
+        With ``normalize``, ``f`` is divided by its RMS over S (per image): the output no
+        longer changes when the whole image is scaled, ``N(c * I) = N(I)``, like a network
+        whose first layer is followed by LayerNorm (a SegFormer's patch embedding).
+        """
         support = self.support_mask(x.shape[-2:], x.device).to(x.dtype)
-        # multiply before the square root: off S, x never enters the graph with a weight
-        feat = (x * support).pow(2).mean(dim=1, keepdim=True).clamp_min(1e-12).sqrt()
-        return (feat * support, )
+        feat = (x * support).mean(dim=1, keepdim=True)
+        if self.normalize:
+            area = support.sum().clamp_min(1.0)
+            scale = (feat.pow(2).sum(dim=(1, 2, 3), keepdim=True) / area).add(1e-6).sqrt()
+            feat = feat / scale
+        return (feat, )
 
 
 @MODELS.register_module()
 class PlantedDepthHead(DepthBaseHead):
-    """Fixed depth from the planted feature: ``near + (far - near) * tanh(f / tau)``.
+    """Fixed depth from the feature: ``(near + far) / 2 + (far - near) / 2 * tanh(f / tau)``.
 
     ``conv_depth`` of :class:`DepthBaseHead` is built but not used (it never enters the
     output), so random initialisation changes nothing.
 
     Args:
-        near (float): Depth where the feature is 0 (off S, or a removed pixel). Defaults to 1.
-        far (float): Depth approached by pixels far from the mean colour. Defaults to 8.
-        tau (float): Feature scale. Defaults to 1.
+        near (float): Depth approached by dark pixels (``f`` far below 0). Defaults to 1.
+        far (float): Depth approached by bright pixels. Defaults to 8. The middle of the two
+            is the depth where the feature is 0 (off S, or a removed pixel).
+        tau (float): Feature scale. Defaults to 0.5.
         **kwargs: Those of :class:`DepthBaseHead` (``min_depth``, ``max_depth``, ...).
     """
 
-    def __init__(self, near: float = 1.0, far: float = 8.0, tau: float = 1.0,
+    def __init__(self, near: float = 1.0, far: float = 8.0, tau: float = 0.5,
                  **kwargs) -> None:
         kwargs.setdefault('in_channels', 1)
         kwargs.setdefault('channels', 1)
@@ -220,20 +241,24 @@ class PlantedDepthHead(DepthBaseHead):
     def forward(self, inputs: Sequence[Tensor]) -> Tensor:
         """Depth ``(B, 1, H, W)`` from the backbone's single level."""
         feat = inputs[-1] if isinstance(inputs, (list, tuple)) else inputs
-        return self.near + (self.far - self.near) * torch.tanh(feat / self.tau)
+        half = (self.far - self.near) / 2
+        return self.near + half + half * torch.tanh(feat / self.tau)
 
 
 def planted_depth_config(support: dict, near: float = 1.0, far: float = 8.0,
-                         tau: float = 1.0, size_divisor: int = 16) -> dict:
+                         tau: float = 0.5, size_divisor: int = 16,
+                         normalize: bool = False) -> dict:
     """A ``DepthEstimator`` config whose output depends on the pixels of ``support`` only.
 
     Args:
         support (dict): Support spec (:func:`planted_support`).
-        near (float): Depth off the support and of removed pixels.
-        far (float): Depth approached on the support.
+        near (float): Depth approached by dark support pixels.
+        far (float): Depth approached by bright support pixels (the middle of the two: off
+            the support and removed pixels).
         tau (float): Feature scale of the head.
         size_divisor (int): Padding multiple of the data preprocessor (the probe trains on
             images that need none; 48x64 with the default).
+        normalize (bool): A scale-invariant network (:class:`PlantedSupportBackbone`).
 
     Returns:
         dict: The model config (``type='DepthEstimator'``).
@@ -243,26 +268,30 @@ def planted_depth_config(support: dict, near: float = 1.0, far: float = 8.0,
         data_preprocessor=dict(type='SegDataPreProcessor', mean=list(MEAN), std=list(STD),
                                bgr_to_rgb=True, pad_val=0, seg_pad_val=0,
                                size_divisor=size_divisor),
-        backbone=dict(type='PlantedSupportBackbone', support=copy.deepcopy(dict(support))),
+        backbone=dict(type='PlantedSupportBackbone', support=copy.deepcopy(dict(support)),
+                      normalize=bool(normalize)),
         decode_head=dict(type='PlantedDepthHead', near=near, far=far, tau=tau, min_depth=1e-3,
                          max_depth=10.0),
         test_cfg=dict(mode='whole'))
 
 
-#: Colours of the pieces of :func:`planted_images`: the eight corners of the RGB cube pulled
-#: 20 levels inwards, all far from the mean colour (normalised RMS about 2).
-_CORNERS = np.array([[r, g, b] for r in (20, 235) for g in (20, 235) for b in (20, 235)],
+#: Colours (RGB) of the pieces of :func:`planted_images`: four dark and four bright ones, each
+#: on one side of the mean colour in all three channels (``|mean_c(x_c)|`` 1.1-2.1 after
+#: normalisation), so that every support pixel's depth is far from the removed-pixel depth.
+_PALETTE = np.array([[20, 20, 20], [110, 20, 20], [20, 110, 20], [20, 20, 110],
+                     [235, 235, 235], [145, 235, 235], [235, 145, 235], [235, 235, 145]],
                     dtype=np.float64)
 
 
 def planted_images(n: int, shape: Tuple[int, int] = (48, 64),
                    shapes: Sequence[dict] = DEFAULT_SHAPES, noise: float = 12.0,
                    seed: int = 0) -> List[Tensor]:
-    """Test images of the scene layout: one distinct corner colour per piece, mild noise.
+    """Test images of the scene layout: one distinct palette colour per piece, mild noise.
 
-    Adjacent pieces always differ in at least one channel by 215 levels, so the strong edges
-    of every image are the layout boundaries (the ``layout_edges`` support); the per-pixel
-    noise (std ``noise`` levels) adds texture without strong edges.
+    Adjacent pieces always differ in at least one channel by 90 levels or more (215 between a
+    dark and a bright piece), so the edges of every image are the layout boundaries (the
+    ``layout_edges`` support); the per-pixel noise (std ``noise`` levels) adds texture
+    without such edges.
 
     Args:
         n (int): Number of images.
@@ -276,12 +305,12 @@ def planted_images(n: int, shape: Tuple[int, int] = (48, 64),
     """
     labels = scene_layout(shape, shapes)
     pieces = int(labels.max()) + 1
-    if pieces > len(_CORNERS):
-        raise ValueError(f'{pieces} pieces but only {len(_CORNERS)} distinct colours')
+    if pieces > len(_PALETTE):
+        raise ValueError(f'{pieces} pieces but only {len(_PALETTE)} distinct colours')
     rng = np.random.default_rng(seed)
     images = []
     for _ in range(n):
-        colours = _CORNERS[rng.permutation(len(_CORNERS))[:pieces]]
+        colours = _PALETTE[rng.permutation(len(_PALETTE))[:pieces]]
         rgb = colours[labels] + rng.normal(0.0, noise, size=(*shape, 3))
         bgr = np.clip(np.rint(rgb[..., ::-1]), 0, 255).astype(np.uint8)
         images.append(torch.from_numpy(np.ascontiguousarray(bgr.transpose(2, 0, 1))))

@@ -25,7 +25,7 @@ lambda: about 550 iterations at factor 0.25, 375 at 0.5, 100-125 at 1, 50 at 2 (
 with ``init_bias=0``). A probe stopped inside that phase reports the whole image.
 
 Defaults are the study's probe on the generated data
-(``configs/probe/sparse-probe_mit-b0-vs-r50_2xb2-80it_synthetic-nyu-96x128.py``): ``MaskNet``
+(``configs/probe/sparse-probe_mit-b0-vs-r50_2xb2-120it_synthetic-nyu-96x128.py``): ``MaskNet``
 with 16 base channels, 4 stages, GroupNorm and ``init_bias=2`` (initial mask 0.88), AdamW at
 a constant ``lr=5e-3`` and weight decay 1e-4, binarisation at 0.5; only the number of
 iterations differs (:data:`DEFAULT_ITERS`, see :func:`validate_planted`).
@@ -44,7 +44,6 @@ from mmseg.structures import SegDataSample
 
 from mmdepth_dgr.models.utils import (
     DEFAULT_MASK_THRESHOLD,
-    apply_mask,
     binarize_mask,
     check_threshold,
     mask_sparsity,
@@ -89,7 +88,8 @@ def _batch(images: Sequence[torch.Tensor]) -> dict:
 
 
 def build_planted_probe(support: dict, lam: float = 1.0, mask_net: Optional[dict] = None,
-                        threshold: float = DEFAULT_MASK_THRESHOLD, seed: int = 0):
+                        threshold: float = DEFAULT_MASK_THRESHOLD, seed: int = 0,
+                        normalize: bool = False, mask_sampling: str = 'bernoulli'):
     """A ``SparsePixelProbe`` whose target is the planted network of ``support``.
 
     Args:
@@ -98,11 +98,15 @@ def build_planted_probe(support: dict, lam: float = 1.0, mask_net: Optional[dict
         mask_net (dict, optional): G's config; default :data:`DEFAULT_MASK_NET`.
         threshold (float): Binarisation threshold of ``test_cfg``.
         seed (int): Seed of G's initialisation.
+        normalize (bool): The scale-invariant planted network
+            (:class:`~.planted.PlantedSupportBackbone`).
+        mask_sampling (str): The probe's training mask (``'bernoulli'`` or ``'soft'``).
 
     Returns:
         SparsePixelProbe: Initialised, in train mode.
     """
-    cfg = dict(type='SparsePixelProbe', target=planted_depth_config(support),
+    cfg = dict(type='SparsePixelProbe', target=planted_depth_config(support, normalize=normalize),
+               train_cfg=dict(mask_sampling=mask_sampling),
                mask_net=copy.deepcopy(mask_net or DEFAULT_MASK_NET), lambda_sparsity=float(lam),
                loss_dif=dict(type='HuDepthLoss', loss_name='loss_dif'),
                test_cfg=dict(binarize=True, threshold=check_threshold(threshold),
@@ -126,12 +130,7 @@ def removal_gap(probe, images: Sequence[torch.Tensor]) -> float:
         float: The gap (> 0 for a network that uses the image).
     """
     data = probe.data_preprocessor(_batch(images), False)
-    x = data['inputs']
-    region = probe._region(x, data['data_samples'])
-    full = probe.target_depth(x)
-    empty = probe.target_depth(apply_mask(x, torch.zeros_like(x[:, :1])))
-    return float(probe.loss_dif(empty, full, valid_mask=region)
-                 - probe.loss_dif(full, full, valid_mask=region))
+    return probe.removal_gap(data['inputs'], data['data_samples'])
 
 
 def lambda_from_gap(gap: float, factor: float = LAMBDA_FACTOR) -> float:
@@ -174,7 +173,8 @@ def validate_planted(name: str, support: dict, shape: Tuple[int, int] = (48, 64)
                      lam: Optional[float] = None, lambda_factor: float = LAMBDA_FACTOR,
                      mask_net: Optional[dict] = None, optim_wrapper: Optional[dict] = None,
                      threshold: float = DEFAULT_MASK_THRESHOLD, num_test: int = 8,
-                     seed: int = 0, compare_with: Optional[Dict[str, dict]] = None) -> dict:
+                     seed: int = 0, compare_with: Optional[Dict[str, dict]] = None,
+                     normalize: bool = False, mask_sampling: str = 'bernoulli') -> dict:
     """Train a probe on one planted network and score its binarised mask against the support.
 
     Every iteration draws ``batch_size`` fresh images (:func:`~.planted.planted_images`);
@@ -196,6 +196,8 @@ def validate_planted(name: str, support: dict, shape: Tuple[int, int] = (48, 64)
         seed (int): Seed of G and of the images.
         compare_with (dict, optional): Other supports (name -> spec); the row gets
             ``iou_<name>`` of the mask with each (a probe must *not* match those).
+        normalize (bool): Validate on the scale-invariant planted network.
+        mask_sampling (str): The probe's training mask (``'bernoulli'`` or ``'soft'``).
 
     Returns:
         dict: :data:`VALIDATION_COLUMNS` plus ``iou_<name>`` entries and ``history``
@@ -205,7 +207,8 @@ def validate_planted(name: str, support: dict, shape: Tuple[int, int] = (48, 64)
     if iters < 1 or batch_size < 1 or num_test < 1:
         raise ValueError('iters, batch_size and num_test must be >= 1')
     start = time.time()
-    probe = build_planted_probe(support, 1.0, mask_net, threshold, seed)
+    probe = build_planted_probe(support, 1.0, mask_net, threshold, seed, normalize,
+                                mask_sampling)
     gap = removal_gap(probe, planted_images(8, shape, seed=10**6 + seed))
     lam = lambda_from_gap(gap, lambda_factor) if lam is None else float(lam)
     probe.lambda_sparsity = lam

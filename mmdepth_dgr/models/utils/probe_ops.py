@@ -16,6 +16,15 @@ metric (``MaskSparsityMetric``) and the probe study. Conventions:
 * **Binarisation** (Eq. 7-8): a pixel is kept when its soft mask value is at least
   the threshold, ``M = 1[G(I) >= t]``, with ``t = 0.5`` by default (the midpoint
   of the sigmoid output of G).
+* **Training mask** (Eq. 6): either G(I) itself (``'soft'``, Hu et al.'s probe as written) or a
+  binary mask drawn pixel by pixel with keep probability G(I) (``'bernoulli'``, the default of
+  :class:`~mmdepth_dgr.models.segmentors.SparsePixelProbe`; see :func:`sample_binary_mask`).
+  Networks whose first layer normalises its input (a patch embedding followed by LayerNorm, as
+  in SegFormer and Swin) predict nearly the same depth from ``c * I`` as from ``I``, so a soft
+  mask can lower the L1 term of Eq. 6 by dimming the whole image uniformly at almost no
+  ``L_dif`` cost, and the binarised mask then keeps all pixels or none. A sampled 0/1 mask
+  cannot dim: its L_dif is that of a binary mask, as in Eq. 7-8, and ``E[M] = G(I)`` keeps
+  the expected L1 term of Eq. 6 equal to ``(1/n) ||G(I)||_1``.
 * **Sparsity** (Table 1, "Sparseness"): the fraction of *kept* pixels of the
   image, ``mean(M)`` over the image region (padding excluded); 1.00 is the full
   image. Averaged over images.
@@ -65,35 +74,87 @@ def binarize_mask(mask: Tensor, threshold: float = DEFAULT_MASK_THRESHOLD) -> Te
     return (mask >= threshold).to(dtype)
 
 
-def binarize_at_sparsity(mask: Tensor, sparsity: float) -> Tensor:
-    """Binarise soft masks by rank: keep the ``round(sparsity * H * W)`` highest pixels of each.
+def binarize_at_sparsity(mask: Tensor, sparsity: Union[float, Tensor],
+                         region: Optional[Tensor] = None) -> Tensor:
+    """Binarise soft masks by rank: keep the ``round(sparsity * n)`` highest pixels of each.
 
     The cross-evaluation of Eq. 7-8 compares two networks on each other's masks; at a common
     sparsity the comparison is not confounded by one mask keeping more pixels than the other.
-    Ties keep the pixel that comes first in row-major order (``torch.sort`` is stable).
+    ``n`` is the number of pixels of the mask (or of its ``region``: pixels outside it, e.g.
+    padding, are never kept). Ties keep the pixel that comes first in row-major order
+    (``torch.sort`` is stable).
 
     Args:
         mask (Tensor): (..., H, W) soft masks.
-        sparsity (float): Fraction of pixels to keep, in [0, 1].
+        sparsity (float | Tensor): Fraction of pixels to keep, in [0, 1]: one value, or one
+            per mask (shape ``mask.shape[:-2]``).
+        region (Tensor, optional): bool, broadcastable to ``mask``: the pixels that count.
 
     Returns:
         Tensor: 0/1 masks of ``mask``'s shape and (floating) dtype, each with exactly
-        ``round(sparsity * H * W)`` ones.
+        ``round(sparsity * n)`` ones.
 
     Raises:
         ValueError: ``sparsity`` is outside [0, 1] or the mask has fewer than 2 dims.
     """
-    if not 0.0 <= float(sparsity) <= 1.0:
-        raise ValueError(f'sparsity must be in [0, 1], got {sparsity}')
     if mask.dim() < 2:
         raise ValueError(f'mask must be (..., H, W), got shape {tuple(mask.shape)}')
-    flat = mask.reshape(*mask.shape[:-2], -1)
-    keep = int(round(float(sparsity) * flat.shape[-1]))
-    order = torch.sort(flat, dim=-1, descending=True, stable=True).indices
+    fraction = torch.as_tensor(sparsity, dtype=torch.float64)
+    if not bool(((fraction >= 0) & (fraction <= 1)).all()):
+        raise ValueError(f'sparsity must be in [0, 1], got {sparsity}')
+    lead = mask.shape[:-2]
+    inside = torch.ones_like(mask, dtype=torch.bool) if region is None else \
+        region.to(torch.bool).expand_as(mask)
+    inside = inside.reshape(*lead, -1)
+    flat = mask.reshape(*lead, -1)
+    key = torch.where(inside, flat.float(), torch.full_like(flat, -1.0, dtype=torch.float32))
+    keep = torch.round(fraction.expand(lead) * inside.sum(-1).double()).to(torch.long)
+    order = torch.sort(key, dim=-1, descending=True, stable=True).indices
+    ranks = torch.empty_like(order)
+    ranks.scatter_(-1, order, torch.arange(order.shape[-1], device=order.device).expand_as(order))
     dtype = mask.dtype if mask.is_floating_point() else torch.float32
-    out = torch.zeros_like(flat, dtype=dtype)
-    out.scatter_(-1, order[..., :keep], 1.0)
+    out = ((ranks < keep.to(ranks.device)[..., None]) & inside).to(dtype)
     return out.reshape(mask.shape)
+
+
+#: Training masks of the probe (module docstring).
+MASK_SAMPLING_MODES = ('bernoulli', 'soft')
+
+
+def sample_binary_mask(soft: Tensor, generator: Optional[torch.Generator] = None) -> Tensor:
+    """A 0/1 mask drawn with keep probability ``soft``, with a straight-through gradient.
+
+    The forward value is ``M ~ Bernoulli(G(I))`` pixel by pixel; the backward pass treats
+    ``M`` as ``G(I)`` (``dM/dG = 1``, the straight-through estimator of Bengio et al.,
+    arXiv:1308.3432), so ``L_dif(N(I), N(I * M))`` trains G while N only ever sees binary
+    masks, as in the evaluation of Eq. 7-8.
+
+    Args:
+        soft (Tensor): Keep probabilities in [0, 1].
+        generator (torch.Generator, optional): Random generator of the draw.
+
+    Returns:
+        Tensor: ``soft``'s shape and dtype, values exactly 0 or 1, gradient that of ``soft``.
+
+    Raises:
+        ValueError: ``soft`` has values outside [0, 1] (or NaN).
+    """
+    detached = soft.detach()
+    if not bool(((detached >= 0) & (detached <= 1)).all()):
+        raise ValueError('sample_binary_mask: keep probabilities must lie in [0, 1]')
+    hard = torch.bernoulli(detached.float(), generator=generator).to(soft.dtype)
+    return hard + (soft - detached)
+
+
+def check_mask_sampling(mode: str) -> str:
+    """Validate a training-mask mode (:data:`MASK_SAMPLING_MODES`).
+
+    Raises:
+        ValueError: Unknown mode.
+    """
+    if mode not in MASK_SAMPLING_MODES:
+        raise ValueError(f'mask_sampling must be one of {MASK_SAMPLING_MODES}, got {mode!r}')
+    return mode
 
 
 def apply_mask(inputs: Tensor, mask: Tensor) -> Tensor:

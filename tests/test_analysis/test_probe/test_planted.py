@@ -73,7 +73,7 @@ def test_removing_the_support_moves_the_depth_far(name):
         full = _depth(model, x)
         removed = _depth(model, x * (~support).float())
     delta = (full - removed).abs()[:, 0]
-    assert delta[:, support].min() > 5.0  # of the 7 m between near and far
+    assert delta[:, support].min() > 3.0  # of the 3.5 m between the middle and near or far
     assert delta[:, ~support].max() == 0
 
 

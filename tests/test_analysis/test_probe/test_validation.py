@@ -74,3 +74,22 @@ def test_removal_gap_and_lambda_rule():
     b[1:3] = True
     assert support_iou(a, b) == pytest.approx(4 / 12)
     assert support_iou(a, a) == 1.0
+
+
+def test_soft_masks_fail_on_a_scale_invariant_network_where_sampled_masks_succeed():
+    """Known answer for the choice of training mask: on a network with N(c * I) = N(I) (like a
+    patch embedding followed by LayerNorm) Hu et al.'s soft mask dims the whole image at no
+    L_dif cost and binarises to nothing; the sampled 0/1 mask (the default) finds S."""
+    spec = PLANTED_SUPPORTS['region']
+    kwargs = dict(FAST, iters=200, normalize=True)
+    soft = validate_planted('region', spec, mask_sampling='soft', **kwargs)
+    sampled = validate_planted('region', spec, **kwargs)
+    assert soft['sparsity'] < 0.05 and soft['iou'] < 0.1
+    assert sampled['iou'] >= 0.9 and abs(sampled['sparsity'] - sampled['support_area']) <= 0.05
+    # the scale invariance itself: the planted network ignores a uniform dimming
+    probe = build_planted_probe(spec, mask_net=SMALL_G, normalize=True)
+    data = probe.data_preprocessor(
+        dict(inputs=planted_images(2, (32, 48), seed=4)), False)
+    with torch.no_grad():
+        full, dimmed = probe.target_depth(data['inputs']), probe.target_depth(0.2 * data['inputs'])
+    assert torch.allclose(full, dimmed, atol=1e-3) and full.std() > 1

@@ -63,7 +63,7 @@ def test_target_is_frozen():
 
 def test_loss_is_eq6():
     """L = L_dif(N(I), N(I * G(I))) + lambda * mean(G(I)) over the image pixels (no padding)."""
-    probe = _probe(lambda_sparsity=2.5)
+    probe = _probe(lambda_sparsity=2.5, train_cfg=dict(mask_sampling='soft'))
     probe.train()
     data = probe.data_preprocessor(_batch(), True)
     x, samples = data['inputs'], data['data_samples']
@@ -93,6 +93,42 @@ def test_loss_is_eq6():
     # gradients reach G through N
     sum(v for k, v in again.items() if k.startswith('loss')).backward()
     assert all(p.grad is not None for p in probe.mask_net.parameters())
+
+
+def test_loss_with_sampled_mask():
+    """Default training mask: N sees a 0/1 draw with keep probability G(I); the L1 term is
+    lambda * mean(G(I)), and the gradient reaches G (straight through the draw)."""
+    probe = _probe(lambda_sparsity=2.5)
+    assert probe.mask_sampling == 'bernoulli'
+    probe.train()
+    data = probe.data_preprocessor(_batch(), True)
+    x, samples = data['inputs'], data['data_samples']
+    region = torch.zeros(2, 1, 64, 64, dtype=torch.bool)
+    region[:, :, :40, :60] = True
+    torch.manual_seed(7)
+    losses = probe(x, samples, mode='loss')
+    metas = [dict(img_shape=(64, 64), pad_shape=(64, 64))] * 2
+    with torch.no_grad():
+        full = probe.target.encode_decode(x, metas)
+        soft = probe.mask_net(x)
+        torch.manual_seed(7)
+        draw = torch.bernoulli(soft)
+        assert 0.05 < draw.mean().item() < 0.95  # a real draw, not all ones
+        expected = HuDepthLoss()(probe.target.encode_decode(x * draw, metas), full,
+                                 valid_mask=region)
+        soft_dif = HuDepthLoss()(probe.target.encode_decode(x * soft, metas), full,
+                                 valid_mask=region)
+    assert losses['loss_dif'].item() == pytest.approx(expected.item(), rel=1e-5)
+    assert abs(losses['loss_dif'].item() - soft_dif.item()) > 1e-3
+    assert losses['loss_sparsity'].item() == pytest.approx(
+        2.5 * soft[:, :, :40, :60].mean().item(), rel=1e-5)
+    sum(v for k, v in losses.items() if k.startswith('loss')).backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0
+               for p in probe.mask_net.parameters())
+    with pytest.raises(ValueError, match='mask_sampling'):
+        _probe(train_cfg=dict(mask_sampling='gumbel'))
+    with pytest.raises(KeyError, match='unknown train_cfg'):
+        _probe(train_cfg=dict(mask_sample='soft'))
 
 
 def test_target_depth_is_n_prediction_and_predict_outputs():

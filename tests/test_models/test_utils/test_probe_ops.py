@@ -12,6 +12,7 @@ from mmdepth_dgr.models.utils import (
     mask_l1,
     mask_sparsity,
     restore_map,
+    sample_binary_mask,
 )
 from mmdepth_dgr.testing.probe import MEAN, PREPROCESSOR
 
@@ -106,3 +107,42 @@ def test_binarize_at_sparsity_keeps_exactly_the_highest_pixels_per_image():
         binarize_at_sparsity(soft, 1.5)
     with pytest.raises(ValueError, match='must be'):
         binarize_at_sparsity(torch.rand(5), 0.5)
+
+
+def test_sample_binary_mask_draw_and_straight_through_gradient():
+    """0/1 values with keep frequency G, gradient d(sum M * w)/dG = w (straight through)."""
+    soft = torch.tensor([0.0, 0.1, 0.5, 0.9, 1.0]).repeat(20000, 1).requires_grad_(True)
+    gen = torch.Generator().manual_seed(0)
+    mask = sample_binary_mask(soft, generator=gen)
+    assert set(mask.unique().tolist()) == {0.0, 1.0}
+    freq = mask.detach().mean(0)
+    assert freq[0] == 0 and freq[-1] == 1
+    assert torch.allclose(freq[1:4], torch.tensor([0.1, 0.5, 0.9]), atol=0.01)
+    weights = torch.arange(5.0).repeat(20000, 1)
+    (mask * weights).sum().backward()
+    assert torch.equal(soft.grad, weights)
+    again = sample_binary_mask(soft.detach(), generator=torch.Generator().manual_seed(0))
+    assert torch.equal(again, mask.detach())  # the generator decides the draw
+    with pytest.raises(ValueError, match=r'\[0, 1\]'):
+        sample_binary_mask(torch.tensor([0.5, 1.2]))
+    with pytest.raises(ValueError, match=r'\[0, 1\]'):
+        sample_binary_mask(torch.tensor([float('nan')]))
+
+
+def test_binarize_at_sparsity_per_mask_fractions_and_region():
+    from mmdepth_dgr.models.utils import binarize_at_sparsity
+    soft = torch.rand(2, 1, 6, 8, generator=torch.Generator().manual_seed(3))
+    region = torch.zeros(2, 1, 6, 8, dtype=torch.bool)
+    region[0, :, :4, :5] = True  # 20 pixels
+    region[1] = True  # 48 pixels
+    out = binarize_at_sparsity(soft, torch.tensor([[0.5], [0.25]]), region)
+    assert out[0].sum() == 10 and out[1].sum() == 12
+    assert out[0][~region[0]].sum() == 0  # never outside the region
+    kept = soft[0][region[0] & (out[0] > 0)]
+    dropped = soft[0][region[0] & (out[0] == 0)]
+    assert kept.min() > dropped.max()  # the highest pixels inside the region
+    # a region of all pixels is the default
+    assert torch.equal(binarize_at_sparsity(soft, 0.25, torch.ones_like(region)),
+                       binarize_at_sparsity(soft, 0.25))
+    with pytest.raises(ValueError, match='sparsity'):
+        binarize_at_sparsity(soft, torch.tensor([[0.5], [1.2]]))

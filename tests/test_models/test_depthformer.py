@@ -376,6 +376,40 @@ def test_mit_converter_keeps_the_function():
     assert torch.allclose(out, ref, rtol=1e-4, atol=1e-3)
 
 
+def test_segformer_mit_takes_segformer_layernorm_eps():
+    """SegFormer's own MiT: eps 1e-5 in the patch embeddings and sr norms, 1e-6 elsewhere."""
+    from mmdepth_dgr.models.backbones import DGRBackbone, SegFormerMiT, backbone_kind
+    cfg = dict(SMALL_MIT, init_cfg=None)
+    cfg.pop('type')
+    plain = SegFormerMiT(**cfg)
+    assert all(m.eps == 1e-6 for m in plain.modules() if isinstance(m, torch.nn.LayerNorm))
+    mit = SegFormerMiT(patch_norm_eps=1e-5, sr_norm_eps=1e-5, **cfg)
+    changed = {n for n, m in mit.named_modules() if isinstance(m, torch.nn.LayerNorm)
+               and m.eps == 1e-5}
+    assert changed == {f'layers.{i}.0.norm' for i in range(4)} | {
+        f'layers.{i}.1.0.attn.norm' for i in range(3)}  # the last stage has sr_ratio 1
+    others = [m.eps for n, m in mit.named_modules() if isinstance(m, torch.nn.LayerNorm)
+              and n not in changed]
+    assert others and set(others) == {1e-6}
+    # same parameters as mmseg's MiT; the default is mmseg's computation
+    torch.manual_seed(0)
+    ref = MixVisionTransformer(**cfg)
+    plain.load_state_dict(ref.state_dict(), strict=True)
+    mit.load_state_dict(ref.state_dict(), strict=True)
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        assert all(torch.equal(a, b) for a, b in zip(plain(x), ref(x), strict=True))
+        assert not torch.equal(mit(x)[0], ref(x)[0])
+    assert backbone_kind(mit) == 'mit'  # DGRBackbone refines it as a MiT
+    DGRBackbone(dict(cfg, type='SegFormerMiT', patch_norm_eps=1e-5))
+    with pytest.raises(ValueError, match='patch_norm_eps'):
+        SegFormerMiT(patch_norm_eps=0.0, **cfg)
+    for path in TRANSBINS.values():
+        backbone = Config.fromfile(str(path)).model.backbone
+        assert (backbone.type, backbone.patch_norm_eps, backbone.sr_norm_eps) == (
+            'SegFormerMiT', 1e-5, 1e-5)
+
+
 # ------------------------------------------------------------------ configs and counts
 def test_hahi_param_count_matches_official_architecture():
     """Count of the released Swin-L model, from the official modules' arithmetic."""

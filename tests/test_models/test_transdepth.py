@@ -458,6 +458,31 @@ def test_head_forward_ranks_and_errors():
         TransDepthHead(channels=128)
 
 
+def test_dense_aspp_mid_norm_eps_switch():
+    """BTS's atrous_conv: eps 1.1e-5 on the input norm, PyTorch's 1e-5 after the 1x1 conv."""
+    bts_norm = dict(type='BN', momentum=0.01, eps=1.1e-5)  # the configs' (TF-style) BTS norm
+    head = MODELS.build(dict(SMALL_HEAD, bts_norm_cfg=bts_norm))
+    assert head.daspp[0].norm_in is None
+    for branch in head.daspp:
+        assert branch.reduce.bn.eps == 1e-5 and branch.reduce.bn.momentum == 0.01
+    for branch in head.daspp[1:]:
+        assert branch.norm_in.eps == 1.1e-5
+    assert head.upconv5.bn.eps == head.conv4.bn.eps == 1.1e-5
+    same = MODELS.build(dict(SMALL_HEAD, bts_norm_cfg=bts_norm, daspp_mid_eps=1.1e-5))
+    assert all(branch.reduce.bn.eps == 1.1e-5 for branch in same.daspp)
+    # the switch changes only that eps: same weights and statistics, different outputs
+    torch.manual_seed(0)
+    for bn in [m for m in head.modules() if isinstance(m, nn.BatchNorm2d)]:
+        bn.running_var.uniform_(1e-6, 1e-5)  # small variances make the eps visible
+    same.load_state_dict(head.state_dict())
+    head.eval(), same.eval()
+    feats = [torch.randn(1, c, 32 // 2**i, 48 // 2**i) for i, c in enumerate([64, 256, 512])]
+    feats.append(torch.randn(1, 64, 4, 6))
+    with torch.no_grad():
+        head.test_attention_rank = same.test_attention_rank = 0
+        assert not torch.equal(head(feats), same(feats))
+
+
 def test_configs_use_published_settings():
     nyu, kitti = (Config.fromfile(str(BASELINE[d])) for d in ('nyu', 'kitti'))
     bb = nyu.model.backbone

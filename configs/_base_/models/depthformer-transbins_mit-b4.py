@@ -7,6 +7,11 @@
 _base_ = ['./multiscale-depth_mit-b0.py']
 model = dict(
     backbone=dict(
+        # mmseg's MiT with SegFormer's own LayerNorm eps: 1e-5 (PyTorch's default) in the patch
+        # embeddings and after the attention's spatial reduction, 1e-6 elsewhere
+        type='SegFormerMiT',
+        patch_norm_eps=1e-5,
+        sr_norm_eps=1e-5,
         embed_dims=64,
         num_layers=[3, 8, 27, 3],
         num_heads=[1, 2, 5, 8],

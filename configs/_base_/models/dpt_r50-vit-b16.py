@@ -19,7 +19,11 @@ model = dict(
         output_cls_token=True,
         final_norm=False,
         padding='tf_same',
-        ws_eps=1e-8,
+        # as DPT runs it (timm 0.4.5 StdConv2dSame): (w - mean) / (std + 1e-5) in every conv
+        # of the BiT trunk, and DPT's _resize_pos_embed: bilinear for non-384 inputs
+        ws_formula='std',
+        ws_eps=1e-5,
+        pos_embed_resize='bilinear',
         gn_eps=1e-5,
         ln_eps=1e-6,
         init_cfg=dict(

@@ -26,6 +26,8 @@ model = dict(
         # official norms: BN in the PPM bottleneck, GroupNorm(256) in every PPM branch
         norm_cfg=dict(type='BN', requires_grad=True),
         ppm_norm_cfg=dict(type='GN', num_groups=256, requires_grad=True),
+        # the official SAMs: a 3x3 projection only where the channels differ (all of them here)
+        sam_proj_when_equal=False,
         min_depth=0.1,
         max_depth=10.0,
         loss_decode=dict(type='ScaleInvariantLoss', lamb=0.85, use_sqrt=True, scale=10.0,

@@ -39,6 +39,7 @@ model = dict(
         test_attention_rank=5,
         norm_cfg=norm_cfg,
         bts_norm_cfg=bts_norm_cfg,
+        daspp_mid_eps=1e-5,  # official atrous_conv: the norm after each 1x1 conv keeps eps 1e-5
         min_depth=1e-3,
         max_depth=10.0,
         depth_act='sigmoid',

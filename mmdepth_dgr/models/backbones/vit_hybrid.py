@@ -20,7 +20,12 @@ position embedding; both are options here:
 * timm ``vit_base_r50_s16_384`` (the DPT-Hybrid encoder): ``padding='tf_same'``
   (TensorFlow "SAME" padding for the root conv and the max-pool), eps 1e-8,
   32-group projection GroupNorm, class token and learned position embedding
-  for a 24x24 grid, resized bicubically to other grids.
+  for a 24x24 grid, resized bicubically to other grids (timm's own rule).
+  DPT (isl-org/DPT, which pins timm 0.4.5) differs in two places, both
+  options: timm 0.4.5's ``StdConv2dSame`` standardises as
+  ``(w - mean) / (std + 1e-5)`` (``ws_formula='std', ws_eps=1e-5``) and DPT's
+  ``_resize_pos_embed`` resizes the position embedding bilinearly
+  (``pos_embed_resize='bilinear'``); the DPT configs select both.
 """
 import math
 import os.path as osp
@@ -45,7 +50,9 @@ def standardize_weight(weight: Tensor, eps: float) -> Tensor:
     """Weight standardisation of Qiao et al. (BiT): ``(w - mean) / sqrt(var + eps)``.
 
     Mean and (biased) variance are taken per output channel over the input
-    channels and the kernel window.
+    channels and the kernel window. This is the formula of TransUNet's
+    ``StdConv2d`` (TransDepth, eps 1e-5) and of timm releases after 0.4.x
+    (``vit_base_r50_s16_384``, eps 1e-8).
 
     Args:
         weight (Tensor): (out, in, kh, kw) kernel.
@@ -56,6 +63,32 @@ def standardize_weight(weight: Tensor, eps: float) -> Tensor:
     """
     var, mean = torch.var_mean(weight, dim=(1, 2, 3), keepdim=True, unbiased=False)
     return (weight - mean) / torch.sqrt(var + eps)
+
+
+def standardize_weight_std(weight: Tensor, eps: float) -> Tensor:
+    """Weight standardisation with the eps on the deviation: ``(w - mean) / (std + eps)``.
+
+    Mean and (biased) standard deviation per output channel, as in
+    :func:`standardize_weight`. This is timm 0.4.5's ``StdConv2d`` /
+    ``StdConv2dSame`` (eps 1e-5), the stem of DPT-Hybrid's encoder: it differs
+    from :func:`standardize_weight` by a relative ``O(eps / std)`` per filter.
+
+    Args:
+        weight (Tensor): (out, in, kh, kw) kernel.
+        eps (float): Added to the standard deviation.
+
+    Returns:
+        Tensor: The standardised kernel.
+    """
+    std, mean = torch.std_mean(weight, dim=(1, 2, 3), keepdim=True, unbiased=False)
+    return (weight - mean) / (std + eps)
+
+
+#: ``ws_formula`` name -> standardisation function (``'var'``: sqrt(var + eps), TransDepth and
+#: current timm; ``'std'``: std + eps, timm 0.4.5 as pinned by DPT).
+WS_FORMULAS = {'var': standardize_weight, 'std': standardize_weight_std}
+#: ``pos_embed_resize`` modes: ``'bicubic'`` (timm), ``'bilinear'`` (DPT's ``_resize_pos_embed``).
+POS_EMBED_RESIZE_MODES = ('bicubic', 'bilinear')
 
 
 def tf_same_pad(x: Tensor, kernel_size: int, stride: int, value: float = 0.0) -> Tensor:
@@ -81,25 +114,33 @@ def tf_same_pad(x: Tensor, kernel_size: int, stride: int, value: float = 0.0) ->
 
 
 class StdConv2d(nn.Conv2d):
-    """Conv2d with weight standardisation (:func:`standardize_weight`).
+    """Conv2d with weight standardisation (:data:`WS_FORMULAS`).
 
     Args:
         *args: ``nn.Conv2d`` arguments.
-        eps (float): Variance epsilon. Defaults to 1e-5.
+        eps (float): Standardisation epsilon. Defaults to 1e-5.
         tf_same (bool): Pad TensorFlow-"SAME" style instead of ``padding``.
+        ws_formula (str): ``'var'`` (:func:`standardize_weight`, default) or
+            ``'std'`` (:func:`standardize_weight_std`).
         **kwargs: ``nn.Conv2d`` keyword arguments.
     """
 
-    def __init__(self, *args, eps: float = 1e-5, tf_same: bool = False, **kwargs) -> None:
+    def __init__(self, *args, eps: float = 1e-5, tf_same: bool = False, ws_formula: str = 'var',
+                 **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if ws_formula not in WS_FORMULAS:
+            raise ValueError(f'StdConv2d: ws_formula must be one of {sorted(WS_FORMULAS)}, '
+                             f'got {ws_formula!r}')
         self.eps = eps
         self.tf_same = tf_same
+        self.ws_formula = ws_formula
 
     def forward(self, x: Tensor) -> Tensor:
         """Convolve with the standardised kernel."""
         if self.tf_same:
             x = tf_same_pad(x, self.kernel_size[0], self.stride[0])
-        return F.conv2d(x, standardize_weight(self.weight, self.eps), self.bias, self.stride,
+        weight = WS_FORMULAS[self.ws_formula](self.weight, self.eps)
+        return F.conv2d(x, weight, self.bias, self.stride,
                         self.padding, self.dilation, self.groups)
 
 
@@ -120,24 +161,26 @@ class BiTBottleneck(nn.Module):
         proj_gn_eps (float): GroupNorm epsilon of the projection.
         tf_same (bool): TensorFlow-"SAME" padding of the 3x3 conv (timm)
             instead of a symmetric padding of 1 (they differ for stride 2).
+        ws_formula (str): Weight-standardisation formula, see :class:`StdConv2d`.
     """
 
     def __init__(self, in_channels: int, out_channels: int, stride: int = 1,
                  ws_eps: float = 1e-5, gn_eps: float = 1e-6, proj_gn_per_channel: bool = False,
-                 proj_gn_eps: float = 1e-5, tf_same: bool = False) -> None:
+                 proj_gn_eps: float = 1e-5, tf_same: bool = False,
+                 ws_formula: str = 'var') -> None:
         super().__init__()
         mid = out_channels // 4
-        self.conv1 = StdConv2d(in_channels, mid, 1, bias=False, eps=ws_eps)
+        ws = dict(bias=False, eps=ws_eps, ws_formula=ws_formula)
+        self.conv1 = StdConv2d(in_channels, mid, 1, **ws)
         self.gn1 = nn.GroupNorm(32, mid, eps=gn_eps)
         self.conv2 = StdConv2d(mid, mid, 3, stride=stride, padding=0 if tf_same else 1,
-                               bias=False, eps=ws_eps, tf_same=tf_same)
+                               tf_same=tf_same, **ws)
         self.gn2 = nn.GroupNorm(32, mid, eps=gn_eps)
-        self.conv3 = StdConv2d(mid, out_channels, 1, bias=False, eps=ws_eps)
+        self.conv3 = StdConv2d(mid, out_channels, 1, **ws)
         self.gn3 = nn.GroupNorm(32, out_channels, eps=gn_eps)
         self.relu = nn.ReLU(inplace=True)
         if stride != 1 or in_channels != out_channels:
-            self.downsample = StdConv2d(in_channels, out_channels, 1, stride=stride, bias=False,
-                                        eps=ws_eps)
+            self.downsample = StdConv2d(in_channels, out_channels, 1, stride=stride, **ws)
             groups = out_channels if proj_gn_per_channel else 32
             self.gn_proj = nn.GroupNorm(groups, out_channels, eps=proj_gn_eps)
         else:
@@ -169,8 +212,14 @@ def pad_to(x: Tensor, size: Tuple[int, int]) -> Tensor:
 
 
 def resize_pos_embed(pos_embed: Tensor, grid: Tuple[int, int], new_grid: Tuple[int, int],
-                     num_extra_tokens: int) -> Tensor:
-    """Bicubically resize a learned (1, extra + gh*gw, C) position embedding to a new grid.
+                     num_extra_tokens: int, mode: str = 'bicubic') -> Tensor:
+    """Resize a learned (1, extra + gh*gw, C) position embedding to a new grid.
+
+    The grid tokens are interpolated as a (1, C, gh, gw) map with
+    ``align_corners=False``: ``mode='bicubic'`` as timm, ``mode='bilinear'`` as
+    DPT's ``_resize_pos_embed`` (isl-org/DPT ``dpt/vit.py``). A resize to the
+    same grid returns the embedding unchanged (both interpolations are then
+    the identity).
 
     Args:
         pos_embed (Tensor): Embedding; the first ``num_extra_tokens`` (class
@@ -178,16 +227,20 @@ def resize_pos_embed(pos_embed: Tensor, grid: Tuple[int, int], new_grid: Tuple[i
         grid (tuple[int, int]): Its grid (gh, gw).
         new_grid (tuple[int, int]): The token grid of the input.
         num_extra_tokens (int): 1 with a class token, else 0.
+        mode (str): ``'bicubic'`` (default) or ``'bilinear'``.
 
     Returns:
         Tensor: (1, extra + new_h * new_w, C).
     """
+    if mode not in POS_EMBED_RESIZE_MODES:
+        raise ValueError(f'resize_pos_embed: mode must be one of {POS_EMBED_RESIZE_MODES}, '
+                         f'got {mode!r}')
     if tuple(grid) == tuple(new_grid):
         return pos_embed
     extra, tokens = pos_embed[:, :num_extra_tokens], pos_embed[:, num_extra_tokens:]
     c = tokens.shape[-1]
     tokens = tokens.reshape(1, grid[0], grid[1], c).permute(0, 3, 1, 2)
-    tokens = F.interpolate(tokens, size=new_grid, mode='bicubic', align_corners=False)
+    tokens = F.interpolate(tokens, size=tuple(new_grid), mode=mode, align_corners=False)
     return torch.cat([extra, tokens.flatten(2).transpose(1, 2)], dim=1)
 
 
@@ -225,6 +278,11 @@ class ViTHybrid(BaseModule):
         final_norm (bool): LayerNorm after the last layer. Defaults to True.
         padding (str): ``'symmetric'`` (TransUNet) or ``'tf_same'`` (timm).
         ws_eps (float): Weight-standardisation epsilon. Defaults to 1e-5.
+        ws_formula (str): ``'var'``: ``(w - mean) / sqrt(var + ws_eps)``
+            (TransDepth, current timm; default) or ``'std'``:
+            ``(w - mean) / (std + ws_eps)`` (timm 0.4.5, DPT).
+        pos_embed_resize (str): Interpolation of the position embedding for
+            other grids: ``'bicubic'`` (timm; default) or ``'bilinear'`` (DPT).
         gn_eps (float): GroupNorm epsilon of root and residual branches. Defaults to 1e-6.
         proj_gn_per_channel (bool): One GroupNorm group per channel in the
             projections (TransUNet). Defaults to False.
@@ -254,6 +312,8 @@ class ViTHybrid(BaseModule):
                  final_norm: bool = True,
                  padding: str = 'symmetric',
                  ws_eps: float = 1e-5,
+                 ws_formula: str = 'var',
+                 pos_embed_resize: str = 'bicubic',
                  gn_eps: float = 1e-6,
                  proj_gn_per_channel: bool = False,
                  ln_eps: float = 1e-6,
@@ -261,6 +321,12 @@ class ViTHybrid(BaseModule):
         super().__init__(init_cfg=init_cfg)
         if padding not in PADDINGS:
             raise ValueError(f'ViTHybrid: padding must be one of {PADDINGS}, got {padding!r}')
+        if ws_formula not in WS_FORMULAS:
+            raise ValueError(f'ViTHybrid: ws_formula must be one of {sorted(WS_FORMULAS)}, '
+                             f'got {ws_formula!r}')
+        if pos_embed_resize not in POS_EMBED_RESIZE_MODES:
+            raise ValueError(f'ViTHybrid: pos_embed_resize must be one of '
+                             f'{POS_EMBED_RESIZE_MODES}, got {pos_embed_resize!r}')
         if len(stage_blocks) != 3:
             raise ValueError(f'ViTHybrid: stage_blocks needs 3 stages, got {stage_blocks}')
         for i in out_indices:
@@ -280,13 +346,15 @@ class ViTHybrid(BaseModule):
         self.final_norm = final_norm
         self.pos_embed_grid = tuple(pos_embed_grid)
         self.embed_dims = embed_dims
+        self.pos_embed_resize = pos_embed_resize
         tf_same = padding == 'tf_same'
 
         self.stem_conv = StdConv2d(3, stem_width, 7, stride=2, padding=0 if tf_same else 3,
-                                   bias=False, eps=ws_eps, tf_same=tf_same)
+                                   bias=False, eps=ws_eps, tf_same=tf_same,
+                                   ws_formula=ws_formula)
         self.stem_gn = nn.GroupNorm(32, stem_width, eps=gn_eps)
         unit = dict(ws_eps=ws_eps, gn_eps=gn_eps, proj_gn_per_channel=proj_gn_per_channel,
-                    tf_same=tf_same)
+                    tf_same=tf_same, ws_formula=ws_formula)
         self.stages = nn.ModuleList()
         in_ch = stem_width
         for i, n in enumerate(stage_blocks):
@@ -387,7 +455,8 @@ class ViTHybrid(BaseModule):
             x = torch.cat([self.cls_token.expand(b, -1, -1), x], dim=1)
         if self.pos_embed is not None:
             x = x + resize_pos_embed(self.pos_embed, self.pos_embed_grid, (gh, gw),
-                                     1 if self.cls_token is not None else 0)
+                                     1 if self.cls_token is not None else 0,
+                                     mode=self.pos_embed_resize)
         x = self.drop_after_pos(x)
         outs = [skips[i] for i in self.stem_out_indices]
         for i, layer in enumerate(self.layers):

@@ -17,8 +17,16 @@ Dropped on purpose: Swin's ``relative_position_index``/``attn_mask`` buffers
 are kept only where the target module has them (mmseg's Swin keeps
 ``relative_position_index``), the SAM ``relative_position_index`` buffers
 (recomputed here), and each SAM's unused ``proj`` convolution.
+
+The official model comes in versions ``PixelFormer(version='<size><window>')``
+(``'base07'``, ``'large07'`` named by its scripts; the released ``nyu.pth`` /
+``kitti.pth`` are ``'large07'``): :func:`pixelformer_version` gives their
+encoder settings. The mapping is the same for all; a 'base' state dict simply
+has no ``sam<i>.proj_e`` keys (its SAMs need none, see
+:func:`~mmdepth_dgr.models.decode_heads.pixelformer_head.sam_projections`).
 """
 import re
+from typing import Dict
 
 from torch import Tensor
 
@@ -55,6 +63,44 @@ def unfold_norm_order(vector: Tensor) -> Tensor:
     """
     in_ch = vector.shape[0]
     return vector.reshape(4, in_ch // 4)[[0, 2, 1, 3], :].transpose(0, 1).reshape(in_ch)
+
+
+#: Swin encoder of each official size (``networks/PixelFormer.py``); the SAM widths
+#: (128, 256, 512, 1024), SAM window 7, PPM width 512 and 256 bins are the same for all.
+PIXELFORMER_ENCODERS: Dict[str, dict] = {
+    'tiny': dict(embed_dims=96, depths=(2, 2, 6, 2), num_heads=(3, 6, 12, 24)),
+    'base': dict(embed_dims=128, depths=(2, 2, 18, 2), num_heads=(4, 8, 16, 32)),
+    'large': dict(embed_dims=192, depths=(2, 2, 18, 2), num_heads=(6, 12, 24, 48)),
+}
+
+
+def pixelformer_version(version: str) -> dict:
+    """Encoder settings of the official ``PixelFormer(version=...)``.
+
+    The official constructor reads the size from the name and the Swin window
+    from its last two digits (``'base07'``: Swin-B, window 7; ``'large12'``:
+    Swin-L, window 12); the SAMs use window 7 in every version.
+
+    Args:
+        version (str): ``'tiny'``, ``'base'`` or ``'large'`` followed by two
+            digits.
+
+    Returns:
+        dict: ``embed_dims``, ``depths``, ``num_heads``, ``window_size`` (of the
+        Swin encoder, mmseg's ``SwinTransformer`` names) and ``in_channels``
+        (the four encoder widths, i.e. the head's ``in_channels``).
+
+    Raises:
+        ValueError: A name of no official version.
+    """
+    size, window = version[:-2], version[-2:]
+    if size not in PIXELFORMER_ENCODERS or not window.isdigit():
+        raise ValueError(f'pixelformer_version: {version!r} is not one of '
+                         f'{sorted(PIXELFORMER_ENCODERS)} followed by a two-digit window')
+    enc = PIXELFORMER_ENCODERS[size]
+    return dict(embed_dims=enc['embed_dims'], depths=list(enc['depths']),
+                num_heads=list(enc['num_heads']), window_size=int(window),
+                in_channels=[enc['embed_dims'] * 2**i for i in range(4)])
 
 
 _SWIN_BLOCK = re.compile(r'^layers\.(\d+)\.blocks\.(\d+)\.(.+)$')

@@ -101,6 +101,28 @@ def bin_centers(bin_probs: Tensor, min_depth: float, max_depth: float) -> Tensor
     return 0.5 * (edges[:, :-1] + edges[:, 1:])
 
 
+def sam_projections(in_channels: int, query_channels: int, embed_dims: int,
+                    proj_when_equal: bool = False) -> Tuple[bool, bool]:
+    """Which 3x3 projections a SAM has: ``(proj_e, proj_q)``.
+
+    The official rule (``SAM.__init__`` of ashutosh1807/PixelFormer): a
+    projection exists only where its input channels differ from
+    ``embed_dims``; ``proj_when_equal=True`` builds both in any case.
+
+    Args:
+        in_channels (int): Channels of the encoder level.
+        query_channels (int): Channels of the decoder queries.
+        embed_dims (int): Channels of the SAM.
+        proj_when_equal (bool): Build both whatever the channels. Defaults to False.
+
+    Returns:
+        tuple[bool, bool]: Whether ``proj_e`` and ``proj_q`` are built.
+    """
+    if proj_when_equal:
+        return True, True
+    return in_channels != embed_dims, query_channels != embed_dims
+
+
 class WindowCrossAttention(nn.Module):
     """Window attention with Swin's relative position bias; queries and keys differ.
 
@@ -224,20 +246,32 @@ class SkipAttentionModule(nn.Module):
 
         out = LN(SkipAttentionBlock(Q, E)) + E + Q
 
+    The official SAM (``networks/SAM.py``) builds ``proj_e`` only when the
+    encoder level's channels differ from ``embed_dims`` and ``proj_q`` only
+    when the query channels do, and otherwise uses the map as it is: that is
+    ``proj_when_equal=False`` (:func:`sam_projections`). Its 'large' versions
+    need every projection, its 'base' versions (Swin-B widths 128..1024 equal
+    the SAM widths) none of the four ``proj_e``. ``proj_when_equal=True``
+    (the default, kept for existing configs) always builds both.
+
     Args:
         in_channels (int): Channels of the encoder level.
         query_channels (int): Channels of the incoming decoder queries.
         embed_dims (int): Channels of the module.
         num_heads (int): Attention heads.
         window_size (int): Window side. Defaults to 7.
+        proj_when_equal (bool): Build the projections also where the channel
+            counts already match. Defaults to True.
     """
 
     def __init__(self, in_channels: int, query_channels: int, embed_dims: int, num_heads: int,
-                 window_size: int = 7) -> None:
+                 window_size: int = 7, proj_when_equal: bool = True) -> None:
         super().__init__()
         self.embed_dims = embed_dims
-        self.proj_e = nn.Conv2d(in_channels, embed_dims, 3, padding=1)
-        self.proj_q = nn.Conv2d(query_channels, embed_dims, 3, padding=1)
+        with_e, with_q = sam_projections(in_channels, query_channels, embed_dims,
+                                         proj_when_equal)
+        self.proj_e = nn.Conv2d(in_channels, embed_dims, 3, padding=1) if with_e else None
+        self.proj_q = nn.Conv2d(query_channels, embed_dims, 3, padding=1) if with_q else None
         self.block = SkipAttentionBlock(embed_dims, num_heads, window_size)
         self.norm_out = nn.LayerNorm(embed_dims)
 
@@ -254,7 +288,10 @@ class SkipAttentionModule(nn.Module):
         if e.shape[2:] != q.shape[2:]:
             raise ValueError(f'SkipAttentionModule: encoder map {tuple(e.shape)} and queries '
                              f'{tuple(q.shape)} differ in size (pad inputs to a multiple of 32)')
-        e, q = self.proj_e(e), self.proj_q(q)
+        if self.proj_e is not None:
+            e = self.proj_e(e)
+        if self.proj_q is not None:
+            q = self.proj_q(q)
         b, c, h, w = q.shape
         out = self.block(q.flatten(2).transpose(1, 2), e.flatten(2).transpose(1, 2), (h, w))
         out = self.norm_out(out).transpose(1, 2).reshape(b, c, h, w)
@@ -339,6 +376,11 @@ class PixelFormerHead(DepthBaseHead):
             Defaults to 0.1 (official).
         depth_act (str): Output activation; 'identity' (default), since the
             bins already bound the depth.
+        sam_proj_when_equal (bool): Give every SAM both 3x3 projections even
+            where the channel counts already match (default, kept for
+            existing configs); False builds exactly the official modules,
+            which drop them there (:func:`sam_projections`; the official
+            'base' versions have no ``proj_e``).
         init_cfg (dict, optional): Initialisation config. Defaults to None
             (PyTorch's default initialisation, as the official model).
         **kwargs: :class:`DepthBaseHead` arguments (``max_depth``,
@@ -361,6 +403,7 @@ class PixelFormerHead(DepthBaseHead):
                  loss_min_depth: Optional[float] = None,
                  min_depth: float = 0.1,
                  depth_act: str = 'identity',
+                 sam_proj_when_equal: bool = True,
                  init_cfg: Optional[dict] = None,
                  **kwargs) -> None:
         in_channels = list(in_channels)
@@ -383,7 +426,7 @@ class PixelFormerHead(DepthBaseHead):
         self.bottleneck = ConvModule(in_channels[-1] + len(pool_scales) * channels, channels, 3,
                                      padding=1, norm_cfg=norm_cfg, act_cfg=act_cfg)
         self.sams = nn.ModuleList(
-            SkipAttentionModule(c, q, d, n, window_size)
+            SkipAttentionModule(c, q, d, n, window_size, proj_when_equal=sam_proj_when_equal)
             for c, q, d, n in zip(in_channels, query_dims, sam_dims, sam_heads, strict=True))
         self.bin_predictor = BinCenterPredictor(channels, bcp_hidden, num_bins, self.min_depth,
                                                 self.max_depth)
@@ -421,4 +464,4 @@ class PixelFormerHead(DepthBaseHead):
 
 
 __all__ = ['PixelFormerHead', 'SkipAttentionModule', 'BinCenterPredictor', 'bin_centers',
-           'relative_position_index', 'window_partition', 'window_reverse']
+           'relative_position_index', 'sam_projections', 'window_partition', 'window_reverse']

@@ -283,19 +283,26 @@ class DenseASPPBranch(nn.Module):
 
     ``[BN] -> ReLU -> 1x1 conv (2C) -> BN -> ReLU -> 3x3 dilated conv (C)``.
 
+    The two norms differ in BTS (and TransDepth): the input norm has the TF-style
+    ``eps=1.1e-5`` of the other BTS norms, the one after the 1x1 conv PyTorch's
+    default ``eps=1e-5`` (``mid_norm_cfg``).
+
     Args:
         in_channels (int): Input channels.
         out_channels (int): Output channels C.
         dilation (int): Dilation of the 3x3 conv.
         first_norm (bool): Normalise the input first.
-        norm_cfg (dict): Norm config.
+        norm_cfg (dict): Norm config of the input norm.
+        mid_norm_cfg (dict, optional): Norm config after the 1x1 conv.
+            Defaults to ``norm_cfg``.
     """
 
     def __init__(self, in_channels: int, out_channels: int, dilation: int, first_norm: bool,
-                 norm_cfg: dict) -> None:
+                 norm_cfg: dict, mid_norm_cfg: Optional[dict] = None) -> None:
         super().__init__()
         self.norm_in = build_norm_layer(norm_cfg, in_channels)[1] if first_norm else None
-        self.reduce = ConvModule(in_channels, 2 * out_channels, 1, bias=False, norm_cfg=norm_cfg)
+        self.reduce = ConvModule(in_channels, 2 * out_channels, 1, bias=False,
+                                 norm_cfg=norm_cfg if mid_norm_cfg is None else mid_norm_cfg)
         self.conv = nn.Conv2d(2 * out_channels, out_channels, 3, padding=dilation,
                               dilation=dilation, bias=False)
 
@@ -324,6 +331,10 @@ class TransDepthHead(DepthBaseHead):
         norm_cfg (dict): Norm of the reassembling and AGD convs.
         bts_norm_cfg (dict): Norm of the BTS decoder (TF-style momentum 0.01,
             eps 1.1e-5 as in BTS).
+        daspp_mid_eps (float): ``eps`` of the norm after each dense-ASPP 1x1
+            conv (``bts_norm_cfg`` otherwise). Defaults to 1e-5, as in BTS and
+            TransDepth, whose ``atrous_conv`` leaves that norm at PyTorch's
+            default while giving the others 1.1e-5.
         **kwargs: :class:`DepthBaseHead` arguments (``max_depth``, ``loss_decode``, ...);
             ``depth_act`` must be ``'sigmoid'`` (``max_depth * sigmoid``).
     """
@@ -338,6 +349,7 @@ class TransDepthHead(DepthBaseHead):
                  norm_cfg: dict = dict(type='BN', requires_grad=True),
                  bts_norm_cfg: dict = dict(type='BN', momentum=0.01, eps=1.1e-5,
                                            requires_grad=True),
+                 daspp_mid_eps: float = 1e-5,
                  in_index: Sequence[int] = (0, 1, 2, 3),
                  init_cfg: Optional[dict] = dict(type='Xavier', distribution='uniform',
                                                  layer='Conv2d'),
@@ -375,12 +387,13 @@ class TransDepthHead(DepthBaseHead):
         self.upconv4 = ConvModule(nf, nf // 2, 3, padding=1, **after_act)
         self.conv4 = ConvModule(nf // 2 + c_trunk, nf // 2, 3, padding=1, **after_act)
         concat4 = nf // 2 + c_trunk
+        mid = dict(bts_norm_cfg, eps=daspp_mid_eps)
         self.daspp = nn.ModuleList([
-            DenseASPPBranch(nf // 2, nf // 4, 3, False, bts_norm_cfg),
-            DenseASPPBranch(concat4 + nf // 4, nf // 4, 6, True, bts_norm_cfg),
-            DenseASPPBranch(concat4 + nf // 2, nf // 4, 12, True, bts_norm_cfg),
-            DenseASPPBranch(concat4 + 3 * nf // 4, nf // 4, 18, True, bts_norm_cfg),
-            DenseASPPBranch(concat4 + nf, nf // 4, 24, True, bts_norm_cfg)])
+            DenseASPPBranch(nf // 2, nf // 4, 3, False, bts_norm_cfg, mid),
+            DenseASPPBranch(concat4 + nf // 4, nf // 4, 6, True, bts_norm_cfg, mid),
+            DenseASPPBranch(concat4 + nf // 2, nf // 4, 12, True, bts_norm_cfg, mid),
+            DenseASPPBranch(concat4 + 3 * nf // 4, nf // 4, 18, True, bts_norm_cfg, mid),
+            DenseASPPBranch(concat4 + nf, nf // 4, 24, True, bts_norm_cfg, mid)])
         self.daspp_conv = ConvModule(nf // 2 + 5 * nf // 4, nf // 4, 3, padding=1, **plain)
         max_depth = self.max_depth
         self.reduc8x8 = BTSReduction(nf // 4, nf // 4, max_depth)

@@ -8,8 +8,8 @@ optimal transport value (Eq. 18-19). Two readings are implemented here:
   being depth values". On the real line the optimal plan of a convex cost
   ``|x - y|^p`` (``p >= 1``) is the monotone (quantile) coupling, so the exact
   value of Eq. 18 is ``W_p^p = int_0^1 |F^-1(t) - G^-1(t)|^p dt``, computed in
-  ``O(N log N)`` by sorting the atoms and merging the two cumulative
-  distribution functions.
+  ``O(N log N)`` by sorting the atoms and locating each breakpoint of one cumulative
+  distribution function in the other (binary search).
 * **2-D (pixel grid as atoms)**, :func:`sinkhorn_grid_cost` and
   :func:`sinkhorn_divergence_grid`: the maps are masses on the pixel centres
   ``(row + 0.5, col + 0.5) / max(H, W)`` with the squared Euclidean cost, solved
@@ -56,14 +56,18 @@ def wasserstein_1d(x: Tensor, wx: Tensor, y: Tensor, wy: Tensor, p: float = 2.0)
 
     where ``F^-1``/``G^-1`` are the quantile functions of ``sum_i wx_i delta_{x_i}``
     and ``sum_j wy_j delta_{y_j}``. Both are piecewise constant with breakpoints at
-    the cumulative weights, so the integral is the finite sum
-    ``sum_k (t_k - t_{k-1}) |x_{i(k)} - y_{j(k)}|^p`` over the merged, sorted
-    breakpoints ``t_k`` of both CDFs, where ``i(k)``/``j(k)`` are the atoms whose
-    CDF step contains ``(t_{k-1}, t_k]``: ``i(k)`` is the number of breakpoints
-    of the first measure that precede position ``k`` in the merged order (a
-    cumulative count, no search). Cost: two sorts of ``N`` and ``M`` atoms and
-    one of ``N + M`` breakpoints, i.e. ``O((N + M) log(N + M))`` time and
-    ``O(N + M)`` memory, vectorised over the batch.
+    the cumulative weights ``cx_i`` and ``cy_j`` (of the sorted atoms), so the
+    integral is a finite sum over the intervals between consecutive breakpoints
+    of both CDFs. Each interval ends at one breakpoint, which gives the sum
+    without merging (sorting) the ``N + M`` breakpoints: the interval ending at
+    ``cx_i`` starts at ``max(cx_{i-1}, cy_{l-1})`` and pairs ``x_i`` with
+    ``y_l``, ``l = #{j: cy_j < cx_i}``; the one ending at ``cy_j`` starts at
+    ``max(cy_{j-1}, cx_{r-1})`` and pairs ``x_r`` with ``y_j``,
+    ``r = #{i: cx_i <= cy_j}`` (``cx_{-1} = cy_{-1} = 0``; ``<`` on one side and
+    ``<=`` on the other make tied breakpoints count once). ``l`` and ``r`` are
+    two ``searchsorted`` calls. Cost: two sorts of ``N`` and ``M`` atoms and two
+    binary searches, ``O((N + M) log(N + M))`` time and ``O(N + M)`` memory,
+    vectorised over the batch.
 
     Atoms with zero weight are allowed and ignored, which is how masked pixels
     are handled (a fixed-size padded batch). Weights must be non-negative and
@@ -72,11 +76,12 @@ def wasserstein_1d(x: Tensor, wx: Tensor, y: Tensor, wy: Tensor, p: float = 2.0)
 
     Gradients: the value is differentiable with respect to the atom positions
     (through the gathered sorted atoms) and the weights (through the cumulative
-    sums, which are the breakpoints ``t_k``; the sort of the breakpoints is a
-    permutation, so ``t_k - t_{k-1}`` is differentiable). Both hold wherever the
-    orderings are strict, i.e. everywhere except on the measure-zero set of ties
-    between atom positions or between cumulative weights of the two measures;
-    there autograd returns one of the one-sided derivatives.
+    sums, which are the breakpoints; the interval lengths are differences and
+    maxima of breakpoints, and the searched indices are locally constant). Both
+    hold wherever the orderings are strict, i.e. everywhere except on the
+    measure-zero set of ties between atom positions or between cumulative
+    weights of the two measures; there autograd returns a one-sided derivative
+    or their mean.
 
     The breakpoints are accumulated in float64 (so that sums of ~10^5 tiny
     weights keep their precision); the result has the dtype of ``x``.
@@ -97,21 +102,20 @@ def wasserstein_1d(x: Tensor, wx: Tensor, y: Tensor, wy: Tensor, p: float = 2.0)
         raise ValueError('wasserstein_1d: expected x, wx of shape (B, N) and y, wy of shape '
                          f'(B, M), got {tuple(x.shape)}, {tuple(wx.shape)}, {tuple(y.shape)}, '
                          f'{tuple(wy.shape)}')
-    n = x.size(-1)
+    n, m = x.size(-1), y.size(-1)
     xs, ix = torch.sort(x, dim=-1)
     ys, iy = torch.sort(y, dim=-1)
     cx = torch.cumsum(torch.gather(wx, -1, ix).double(), dim=-1)
     cy = torch.cumsum(torch.gather(wy, -1, iy).double(), dim=-1)
-    t, order = torch.sort(torch.cat([cx, cy], dim=-1), dim=-1)
-    delta = t - F.pad(t[..., :-1], (1, 0))  # t_k - t_{k-1}, t_0 = 0
-    # The interval (t_{k-1}, t_k] lies in the CDF step of the first x atom whose
-    # cumulative weight is >= t_k: the number of x breakpoints strictly before
-    # position k in the merged order (likewise for y).
-    from_x = order < n
-    kx = (torch.cumsum(from_x, dim=-1) - from_x.long()).clamp_max(n - 1)
-    ky = (torch.cumsum(~from_x, dim=-1) - (~from_x).long()).clamp_max(y.size(-1) - 1)
-    cost = (torch.gather(xs, -1, kx) - torch.gather(ys, -1, ky)).abs().pow(p)
-    return (delta * cost.double()).sum(dim=-1).to(x.dtype)
+    cx_prev, cy_prev = F.pad(cx, (1, 0)), F.pad(cy, (1, 0))  # [k] = c_{k-1}, 0 at k = 0
+    lx = torch.searchsorted(cy, cx)  # #{cy < cx_i}: the y step of the interval ending at cx_i
+    ry = torch.searchsorted(cx, cy, right=True)  # #{cx <= cy_j}
+    len_x = cx - torch.maximum(cx_prev[..., :-1], torch.gather(cy_prev, -1, lx))
+    len_y = cy - torch.maximum(cy_prev[..., :-1], torch.gather(cx_prev, -1, ry))
+    cost_x = (xs - torch.gather(ys, -1, lx.clamp_max(m - 1))).abs().pow(p)
+    cost_y = (torch.gather(xs, -1, ry.clamp_max(n - 1)) - ys).abs().pow(p)
+    return ((len_x * cost_x.double()).sum(dim=-1) +
+            (len_y * cost_y.double()).sum(dim=-1)).to(x.dtype)
 
 
 # --------------------------------------------------------------------------------------------

@@ -138,15 +138,24 @@ def check_operating_range(rows: List[dict], min_rows: int = MIN_SELECTIVE_ROWS,
     return problems
 
 
-def check_sparsity_trend(rows: List[dict]) -> List[str]:
+#: Largest rise of the sparsity from one lambda to the next that :func:`check_sparsity_trend`
+#: takes for noise: each lambda's probe is an independent stochastic training run, and three
+#: seeds of the probe job's ResNet-50 probe at one lambda (factor 0.4) gave sparsities 0.16, 0.19
+#: and 0.23 (std 0.03) on a plateau where the mean barely moves with lambda.
+TREND_TOLERANCE = 0.05
+
+
+def check_sparsity_trend(rows: List[dict], tolerance: float = TREND_TOLERANCE) -> List[str]:
     """Problems with the expected trend: sparsity must fall as lambda grows (Table 1).
 
-    Per network, the sparsity may not increase from one lambda to the next (a
-    tolerance of 0.005 absorbs rounding) and must be lower at the largest lambda
-    than at the smallest.
+    Per network, the sparsity may not increase from one lambda to the next by more than
+    ``tolerance`` (run-to-run noise, :data:`TREND_TOLERANCE`) and must be lower at the
+    largest lambda than at the smallest.
 
     Args:
-        rows (list[dict]): From :func:`summarize` (the ``original`` row is ignored).
+        rows (list[dict]): From :func:`summarize` (the ``original`` / ``removed`` rows
+            are ignored).
+        tolerance (float): Allowed rise between neighbouring lambdas.
 
     Returns:
         list[str]: Human-readable violations; empty when the trend holds.
@@ -159,7 +168,7 @@ def check_sparsity_trend(rows: List[dict]) -> List[str]:
     for suffix, net in (('t', 'Transformer'), ('c', 'CNN')):
         values = [r[f'sparsity_{suffix}'] for r in lam_rows]
         for prev, cur, row in zip(values, values[1:], lam_rows[1:], strict=False):
-            if cur > prev + 0.005:
+            if cur > prev + tolerance:
                 problems.append(f'{net}: sparsity rises from {prev:.3f} to {cur:.3f} at '
                                 f'lambda={row["lambda"]:g}')
         if not values[-1] < values[0]:

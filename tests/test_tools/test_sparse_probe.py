@@ -62,8 +62,10 @@ def test_sparse_probe_study_tiny(tmp_path, nyu_train_root):
 
     with open(work / 'table1.csv', encoding='utf-8') as f:
         rows = list(csv.DictReader(f))
-    assert [r['lambda'] for r in rows] == ['original', 'removed', '0.001', '1000.0']
-    original, removed, low, high = rows
+    assert [r['lambda'] for r in rows] == ['original', 'removed', 'dimmed x0.3', '0.001',
+                                           '1000.0']
+    original, removed, dimmed, low, high = rows
+    assert dimmed['sparsity_t'] == '' and float(dimmed['rmse_t']) > 0
     assert float(original['sparsity_t']) == float(original['sparsity_c']) == 1.0
     assert float(removed['sparsity_t']) == float(removed['sparsity_c']) == 0.0
     for net in ('t', 'c'):

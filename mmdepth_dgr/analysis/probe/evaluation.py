@@ -34,6 +34,10 @@ from mmdepth_dgr.models.utils import (
 from .networks import ProbeNetwork
 from .report import SPREAD_COLUMNS, TABLE_COLUMNS
 
+#: Factor of the uniformly dimmed image evaluated with the originals (a soft mask of this
+#: constant value): how much a network's prediction depends on image contrast.
+DIMMING = 0.3
+
 
 def depth_eval_settings(cfg: Config) -> dict:
     """The ``DepthEvalMetric`` settings of ``cfg.test_evaluator`` (caps and crop).
@@ -160,8 +164,10 @@ def evaluate_probe_pair(probe_t, probe_c, loader, eval_settings: dict, threshold
         loader (DataLoader): Test dataloader (its sampler gives dataset indices).
         eval_settings (dict): From :func:`depth_eval_settings`.
         threshold (float): Binarisation threshold.
-        with_original (bool): Also evaluate the unmasked networks (``*_full``) and the
-            networks on the image with every pixel removed (``*_removed``).
+        with_original (bool): Also evaluate the unmasked networks (``*_full``), the
+            networks on the image with every pixel removed (``*_removed``) and on the
+            uniformly dimmed image ``DIMMING * I`` (``*_dimmed``: what a soft mask of
+            constant value costs, see ``SparsePixelProbe``).
         panel_indices (Sequence[int]): Dataset indices whose maps are kept for
             the figures.
 
@@ -174,8 +180,8 @@ def evaluate_probe_pair(probe_t, probe_c, loader, eval_settings: dict, threshold
         :func:`~mmdepth_dgr.evaluation.functional.edge_affinity`) and
         ``boundary_affinity_t``/``_c`` (the same with the GT depth-boundary map of
         :func:`boundary_map`); with ``with_original`` also ``rmse_t_full``,
-        ``rmse_c_full``, ``rmse_t_removed``, ``rmse_c_removed``; plus ``maps`` for panel
-        images.
+        ``rmse_c_full``, ``rmse_t_removed``, ``rmse_c_removed``, ``rmse_t_dimmed``,
+        ``rmse_c_dimmed``; plus ``maps`` for panel images.
     """
     indices = list(iter(loader.sampler))
     panel_indices = set(int(i) for i in panel_indices)
@@ -200,7 +206,9 @@ def evaluate_probe_pair(probe_t, probe_c, loader, eval_settings: dict, threshold
             empty = torch.zeros_like(x_t[:, :1])
             preds.update(t_full=probe_t.target_depth(x_t), c_full=probe_c.target_depth(x_c),
                          t_removed=probe_t.target_depth(apply_mask(x_t, empty)),
-                         c_removed=probe_c.target_depth(apply_mask(x_c, empty)))
+                         c_removed=probe_c.target_depth(apply_mask(x_c, empty)),
+                         t_dimmed=probe_t.target_depth(x_t * DIMMING),
+                         c_dimmed=probe_c.target_depth(x_c * DIMMING))
         for i, sample in enumerate(data_t['data_samples']):
             index = indices[seen] if seen < len(indices) else -1
             seen += 1
@@ -255,14 +263,16 @@ def summarize(per_lambda: Dict[float, List[dict]]) -> List[dict]:
 
     Returns:
         list[dict]: The ``original`` row (unmasked), the ``removed`` row (every pixel
-        removed), then one row per lambda (ascending), keyed by :data:`TABLE_COLUMNS`
+        removed), the ``dimmed x0.3`` row (the image times :data:`DIMMING`), then one row
+        per lambda (ascending), keyed by :data:`TABLE_COLUMNS`
         (means over images) and :data:`SPREAD_COLUMNS` (``<column>_std``: standard
         deviation over images).
     """
     lambdas = sorted(per_lambda)
     first = per_lambda[lambdas[0]]
     rows = []
-    for label, suffix, sparsity in (('original', 'full', 1.0), ('removed', 'removed', 0.0)):
+    for label, suffix, sparsity in (('original', 'full', 1.0), ('removed', 'removed', 0.0),
+                                    (f'dimmed x{DIMMING:g}', 'dimmed', None)):
         row = {k: None for k in TABLE_COLUMNS + tuple(f'{c}_std' for c in SPREAD_COLUMNS)}
         row.update({'lambda': label, 'sparsity_t': sparsity, 'sparsity_c': sparsity,
                     'rmse_t': mean_of([r.get(f'rmse_t_{suffix}') for r in first]),

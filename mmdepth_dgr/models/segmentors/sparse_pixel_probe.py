@@ -98,13 +98,14 @@ class SparsePixelProbe(BaseModel):
     straight-through gradient (:func:`~mmdepth_dgr.models.utils.sample_binary_mask`):
     the L1 term of Eq. 6 is its expectation and N only sees binary masks, as at
     evaluation. ``'soft'`` feeds ``I * G(I)`` itself (Hu et al.'s probe as
-    written). Measured on the synthetic SegFormer (MiT-b0) of the probe job
-    (tools/analysis_tools/sparse_probe.py): its prediction from ``0.3 * I``
-    differs from that from ``I`` by an RMSE of 0.01 m (full-image RMSE 0.79 m,
-    0.95 m at ``0.1 * I``), so soft probes learn a near-uniform mask (spatial
-    std <= 0.02 at every lambda) that binarises to all pixels or none; sampled
-    masks are selective (std 0.1-0.24, binarised sparsity 0.65 and 0.29 at
-    lambda 0.7 and 1.0, measured with 150 iterations).
+    written). Soft masks fail on networks whose first layer normalises its
+    input (a patch embedding followed by LayerNorm, as in SegFormer): ``N(c * I)``
+    is close to ``N(I)``, so G lowers the L1 term by dimming the whole image at
+    almost no L_dif cost and the binarised mask keeps all pixels or none. The
+    probe job's SegFormer (MiT-b0) shows it in its Table 1 (the ``dimmed x0.3``
+    row), and the planted validation has a known-answer case (a scale-invariant
+    planted network: the soft probe removes everything, the sampled one finds
+    the support; ``tests/test_analysis/test_probe/test_validation.py``).
 
     Padding added by the data preprocessor counts neither in ``L_dif`` nor in
     ``n``; G's output there is therefore unconstrained, so train on crops that

@@ -26,12 +26,16 @@ def test_table_rows_csv_and_settings(tmp_path):
               dict(index=1, rmse_t=0.7, rmse_c=None, rmse_t_mask_c=0.75, rmse_c_mask_t=0.6,
                    sparsity_t=0.7, sparsity_c=0.6, rmse_t_full=0.6, rmse_c_full=None)],
     }
-    per_lambda[1.0][0].update(rmse_t_removed=2.0, rmse_c_removed=1.5, edge_affinity_t=1.2,
+    per_lambda[1.0][0].update(rmse_t_removed=2.0, rmse_c_removed=1.5, rmse_t_dimmed=0.45,
+                              edge_affinity_t=1.2,
                               edge_affinity_c=0.8)
     per_lambda[1.0][1].update(rmse_t_removed=2.2, rmse_c_removed=None, edge_affinity_t=1.6,
                               edge_affinity_c=None)
     rows = summarize(per_lambda)
-    assert [r['lambda'] for r in rows] == ['original', 'removed', 1.0, 2.0]
+    assert [r['lambda'] for r in rows] == ['original', 'removed', 'dimmed x0.3', 1.0, 2.0]
+    dimmed = rows.pop(2)
+    assert dimmed['rmse_t'] == pytest.approx(0.45) and dimmed['rmse_c'] is None
+    assert dimmed['sparsity_t'] is None
     assert rows[0]['rmse_t'] == pytest.approx(0.5) and rows[0]['rmse_c'] == pytest.approx(0.45)
     assert rows[0]['sparsity_t'] == rows[0]['sparsity_c'] == 1.0
     assert rows[1]['rmse_t'] == pytest.approx(2.1) and rows[1]['rmse_c'] == pytest.approx(1.5)

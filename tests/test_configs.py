@@ -58,16 +58,19 @@ VARIANTS = {
 NAME = re.compile(
     r'^(?P<method>[a-z0-9]+(?:-[a-z0-9]+)*)_(?P<backbone>[a-z0-9]+(?:-[a-z0-9]+)*)_'
     r'(?P<gpus>\d+)xb(?P<batch>\d+)-(?P<iters>\d+)(?P<unit>k|it)_'
-    r'(?P<dataset>(?:synthetic-)?(?:nyu|kitti))-(?P<height>\d+)x(?P<width>\d+)'
-    r'(?:_(?P<testset>ibims))?\.py$')
+    r'(?P<dataset>(?:synthetic-)?(?:nyu|kitti)|custom)-(?P<height>\d+)x(?P<width>\d+)'
+    r'(?:_(?P<testset>ibims|sunrgbd|diode))?\.py$')
 #: test-set suffix of a cross-dataset config (trained on one dataset, tested on another)
 #: -> (test dataset type, data root)
-TEST_SETS = {'ibims': ('IBimsDataset', 'data/ibims')}
+TEST_SETS = {'ibims': ('IBimsDataset', 'data/ibims'),
+             'sunrgbd': ('SUNRGBDDataset', 'data/sunrgbd'),
+             'diode': ('DIODEDataset', 'data/diode')}
 DATASETS = {  # name part -> (dataset type, data root)
     'nyu': ('NYUDepthDataset', 'data/nyu'),
     'kitti': ('KITTIDepthDataset', 'data/kitti'),
     'synthetic-nyu': ('NYUDepthDataset', 'data/synthetic_nyu'),
     'synthetic-kitti': ('KITTIDepthDataset', 'data/synthetic_kitti'),
+    'custom': ('CustomDepthDataset', 'data/custom'),
 }
 #: frame size of the generated NYU-like data of the jobs (tools/scripts/job_lib.sh); the NYU
 #: 416x544 random crop keeps such frames whole, so they are the training crops
@@ -130,7 +133,7 @@ def test_config_tree_is_one_folder_per_method():
             if p.is_dir() and '__pycache__' not in p.parts}
     assert dirs == {'_base_', '_base_/datasets', '_base_/losses', '_base_/models',
                     '_base_/schedules', 'dgr', *METHODS}
-    assert len(CONFIGS) == 69
+    assert len(CONFIGS) == 74
     assert all(len(p.relative_to(CONFIG_DIR).parts) == 2 for p in CONFIGS)
     assert sorted(p.name for p in BASE_DIR.glob('*.py')) == ['cpu_synthetic.py',
                                                              'default_runtime.py']

@@ -44,7 +44,8 @@ MIM_FILES = ('configs', 'tools', 'model-index.yml')
 SYNTHETIC_BASE = 'multiscale_depth/multiscale-depth_mit-b0_2xb4-2k_synthetic-nyu-96x128.py'
 DGR_OTDL_BASE = DGR_OTDL_SYNTHETIC_CONFIG.relative_to(CONFIG_DIR).as_posix()
 README_EXAMPLE_MARKER = '<!-- example: inherit-from-another-project -->'
-DATA = {'NYUDepthDataset': 'NYU-Depth-v2', 'KITTIDepthDataset': 'KITTI'}
+DATA = {'NYUDepthDataset': 'NYU-Depth-v2', 'KITTIDepthDataset': 'KITTI',
+        'CustomDepthDataset': 'Custom RGB-D'}
 #: name parts of a config: ``{method}_{backbone}_{N}xb{B}-...``
 GPUS_X_BATCH = re.compile(r'_(\d+)xb(\d+)-')
 

@@ -2,7 +2,7 @@
 import inspect
 import math
 import os.path as osp
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
@@ -76,7 +76,9 @@ def edge_map_path(depth_path: Optional[str], suffix: str) -> Optional[str]:
 
 def parse_split_line(line: str, ann_file: str, lineno: int,
                      default_focal: Optional[float],
-                     require_depth: bool = False) -> Optional[Tuple[str, Optional[str], float]]:
+                     require_depth: bool = False,
+                     require_focal: bool = True
+                     ) -> Optional[Tuple[str, Optional[str], Optional[float]]]:
     """Parse one line of a BTS split file.
 
     BTS split files hold ``rgb_path depth_path focal`` per line. The community's
@@ -91,15 +93,18 @@ def parse_split_line(line: str, ann_file: str, lineno: int,
         default_focal (float, optional): Focal length used when the line has none.
         require_depth (bool): The line must name a depth map (training splits):
             one-column and ``None`` lines are errors. Defaults to False.
+        require_focal (bool): A line without focal needs a ``default_focal``.
+            Defaults to True; False gives such lines the focal None (unknown).
 
     Returns:
         tuple | None: ``(rgb_path, depth_path or None, focal)`` with leading
-        slashes removed, or None for a blank line.
+        slashes removed (``focal`` None only with ``require_focal=False``), or
+        None for a blank line.
 
     Raises:
         ValueError: The line has more than three fields, a focal that is not a
-            number in :data:`FOCAL_RANGE`, no focal and no ``default_focal``, or
-            (``require_depth``) no depth path.
+            number in :data:`FOCAL_RANGE`, no focal and no ``default_focal``
+            (``require_focal``), or (``require_depth``) no depth path.
     """
     fields = line.split()
     if not fields:
@@ -124,6 +129,8 @@ def parse_split_line(line: str, ann_file: str, lineno: int,
                              f'number in line {line.strip()!r}') from None
         check_focal(focal, f'{ann_file}:{lineno}')
     elif default_focal is None:
+        if not require_focal:
+            return rgb, depth, None
         raise ValueError(f'{ann_file}:{lineno}: line has no focal length and the dataset '
                          f'has no default_focal: {line.strip()!r}')
     else:
@@ -250,35 +257,101 @@ class BTSDepthDataset(BaseDataset):
         if not osp.isfile(self.ann_file):
             raise FileNotFoundError(f'{type(self).__name__}: split file not found: '
                                     f'{self.ann_file}')
-        img_dir = self.data_prefix.get('img_path', '')
-        depth_dir = self.data_prefix.get('depth_map_path', '')
-        data_list = []
-        with open(self.ann_file, encoding='utf-8') as f:
-            for lineno, line in enumerate(f, start=1):
-                parsed = parse_split_line(line, self.ann_file, lineno, self.default_focal,
-                                          require_depth=not self.test_mode)
-                if parsed is None:
-                    continue
-                rgb, depth, focal = parsed
-                info = dict(
-                    img_path=osp.join(img_dir, rgb),
-                    rel_img_path=rgb,
-                    depth_map_path=osp.join(depth_dir, depth) if depth else None,
-                    has_gt=depth is not None,
-                    focal=focal,
-                    **self.sample_meta(lineno))
-                keys = ('img_path', 'depth_map_path')
-                if self.edge_map_suffix is not None:
-                    info['edge_map_path'] = edge_map_path(info['depth_map_path'],
-                                                          self.edge_map_suffix)
-                    keys += ('edge_map_path', )
-                if self.check_files:
-                    check_sample_files(info, keys)
-                data_list.append(info)
+        data_list = [self.data_info(rgb, depth, focal, lineno=lineno)
+                     for lineno, rgb, depth, focal in self.split_lines()]
         if not data_list:
             raise ValueError(f'{type(self).__name__}: split file {self.ann_file} has no samples')
         self._log_missing_gt(data_list)
         return data_list
+
+    def split_lines(self, require_focal: bool = True
+                    ) -> Iterator[Tuple[int, str, Optional[str], Optional[float]]]:
+        """The parsed non-blank lines of ``ann_file`` (:func:`parse_split_line`).
+
+        Args:
+            require_focal (bool): Lines without focal need ``default_focal``. Defaults to
+                True; False gives them the focal None (unknown).
+
+        Yields:
+            tuple: ``(lineno, rgb_path, depth_path or None, focal)``, ``lineno`` 1-based.
+
+        Raises:
+            ValueError: A line is malformed or, in a training set, has no depth map.
+        """
+        with open(self.ann_file, encoding='utf-8') as f:
+            for lineno, line in enumerate(f, start=1):
+                parsed = parse_split_line(line, self.ann_file, lineno, self.default_focal,
+                                          require_depth=not self.test_mode,
+                                          require_focal=require_focal)
+                if parsed is not None:
+                    yield (lineno, *parsed)
+
+    def data_info(self, rgb: str, depth: Optional[str], focal: Optional[float],
+                  lineno: int = 0, split_line: Optional[str] = None, check: bool = True,
+                  extra_path_keys: Sequence[str] = (), **extra) -> dict:
+        """The data info of one sample: its files under the prefixes and the metainfo.
+
+        Args:
+            rgb (str): Image path relative to ``data_prefix['img_path']`` (or absolute).
+            depth (str, optional): Depth path relative to ``data_prefix['depth_map_path']``
+                (or absolute); None without ground truth.
+            focal (float, optional): The sample's focal length.
+            lineno (int): 1-based line in ``ann_file`` (the default ``split_line``).
+                Defaults to 0.
+            split_line (str, optional): How messages name the sample, instead of
+                ``<ann_file>:<lineno>``. Defaults to None.
+            check (bool): With ``check_files``, check the files now
+                (:meth:`check_info_files`). Defaults to True.
+            extra_path_keys (Sequence[str]): Keys of ``extra`` that are files to check too.
+                Defaults to ().
+            **extra: More keys of the data info.
+
+        Returns:
+            dict: ``img_path``, ``rel_img_path``, ``depth_map_path`` (None without ground
+            truth), ``has_gt``, ``focal``, ``extra``, the :meth:`sample_meta` keys, and
+            with ``edge_map_suffix`` ``edge_map_path``.
+
+        Raises:
+            FileNotFoundError / ValueError: (``check`` and ``check_files``) a file is
+                missing or empty.
+        """
+        info = dict(
+            img_path=osp.join(self.data_prefix.get('img_path', ''), rgb),
+            rel_img_path=rgb,
+            depth_map_path=(osp.join(self.data_prefix.get('depth_map_path', ''), depth)
+                            if depth else None),
+            has_gt=depth is not None,
+            focal=focal,
+            **extra,
+            **self.sample_meta(lineno))
+        if split_line is not None:
+            info['split_line'] = split_line
+        if self.edge_map_suffix is not None:
+            info['edge_map_path'] = edge_map_path(info['depth_map_path'],
+                                                  self.edge_map_suffix)
+        if check:
+            self.check_info_files(info, extra_path_keys)
+        return info
+
+    def check_info_files(self, info: dict, extra_path_keys: Sequence[str] = ()) -> None:
+        """With ``check_files``, check that a :meth:`data_info`'s files exist and are not
+        empty (:func:`check_sample_files`): image, depth map, edge map (with
+        ``edge_map_suffix``) and ``extra_path_keys``.
+
+        Args:
+            info (dict): A data info from :meth:`data_info`.
+            extra_path_keys (Sequence[str]): More path keys to check. Defaults to ().
+
+        Raises:
+            FileNotFoundError: A file does not exist.
+            ValueError: A file is empty.
+        """
+        if not self.check_files:
+            return
+        keys = ('img_path', 'depth_map_path', *extra_path_keys)
+        if self.edge_map_suffix is not None:
+            keys += ('edge_map_path', )
+        check_sample_files(info, keys)
 
     def prepare_data(self, idx: int):
         """Check that the sample's image is not empty, then run the pipeline.

@@ -34,7 +34,8 @@ def check_depth_dtype(depth: np.ndarray, allowed: Sequence[str], path: str) -> N
 
 
 def read_2d_image(path: str, what: str, key: str, backend_args: Optional[dict] = None,
-                  decode_backend: str = 'cv2', file_kind: Optional[str] = None) -> np.ndarray:
+                  decode_backend: str = 'cv2', file_kind: Optional[str] = None,
+                  allow_channel_dim: bool = False) -> np.ndarray:
     """Read and decode a single-channel image file, naming the file on every failure.
 
     Args:
@@ -45,13 +46,16 @@ def read_2d_image(path: str, what: str, key: str, backend_args: Optional[dict] =
         decode_backend (str): mmseg ``datafrombytes`` backend.
         file_kind (str, optional): The file's name in the decoding messages
             (``'depth PNG'``); defaults to ``'<what> PNG'``.
+        allow_channel_dim (bool): Also accept an (H, W, 1) array (DIODE's ``.npy``) and
+            return it as (H, W). Defaults to False.
 
     Returns:
         np.ndarray: The decoded (H, W) array, its stored dtype.
 
     Raises:
         FileNotFoundError: The file does not exist.
-        ValueError: The file is empty, cannot be decoded or is not 2-D.
+        ValueError: The file is empty, cannot be decoded (for ``.npy`` also: holds
+            pickled objects) or is not 2-D.
     """
     try:
         data_bytes = fileio.get(path, backend_args)
@@ -67,9 +71,11 @@ def read_2d_image(path: str, what: str, key: str, backend_args: Optional[dict] =
     if data is None:
         raise ValueError(f'corrupt or unreadable {kind}: {path}')
     data = np.asarray(data)
+    if allow_channel_dim and data.ndim == 3 and data.shape[2] == 1:
+        data = data[..., 0]
     if data.ndim != 2:
-        raise ValueError(f'{what} must be a 2-D (H, W) single-channel image, got shape '
-                         f'{data.shape}: {path}')
+        shapes = '(H, W) or (H, W, 1)' if allow_channel_dim else '2-D (H, W) single-channel'
+        raise ValueError(f'{what} must be a {shapes} image, got shape {data.shape}: {path}')
     return data
 
 

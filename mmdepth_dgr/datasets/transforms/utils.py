@@ -1,5 +1,5 @@
 """Checks shared by the depth loaders and the geometric depth transforms."""
-from typing import List, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 
 def aligned_seg_fields(results: dict, transform: str) -> Tuple[Tuple[int, int], List[str]]:
@@ -28,23 +28,33 @@ def aligned_seg_fields(results: dict, transform: str) -> Tuple[Tuple[int, int], 
     return (h, w), seg_fields
 
 
-def check_depth_matches_image(results: dict, depth_shape: Tuple[int, ...]) -> None:
-    """Raise naming the sample when a depth map's size differs from its loaded image.
+def check_depth_matches_image(results: dict, depth_shape: Tuple[int, ...],
+                              image_shape: Optional[Sequence[int]] = None) -> None:
+    """Raise naming the sample when a depth map's size differs from its image's.
 
-    Nothing is checked when ``results`` has no ``img`` yet (depth loaded first).
+    Nothing is checked when there is no image size to compare with (no ``image_shape``
+    and no ``img`` in ``results`` yet: depth loaded first).
 
     Args:
         results (dict): Result dict, with ``img`` once the image is loaded.
         depth_shape (tuple): Shape of the depth map, ``(H, W)`` first.
+        image_shape (Sequence[int], optional): The image size to compare with, ``(H, W)``
+            first, e.g. ``results['ori_shape']`` when the image was resized before the
+            full-resolution depth is loaded. Defaults to None: ``results['img'].shape``.
 
     Raises:
         ValueError: The heights or widths differ; the message names the split
             line and both files.
     """
-    img = results.get('img')
-    if img is None or tuple(img.shape[:2]) == tuple(depth_shape[:2]):
+    if image_shape is None:
+        img = results.get('img')
+        if img is None:
+            return
+        image_shape = img.shape
+    image_hw = tuple(int(v) for v in image_shape[:2])
+    if image_hw == tuple(depth_shape[:2]):
         return
     where = results.get('split_line') or 'sample'
     raise ValueError(f'{where}: depth map of size {tuple(depth_shape[:2])} does not match its '
-                     f'image of size {tuple(img.shape[:2])} (H, W): image '
+                     f'image of size {image_hw} (H, W): image '
                      f'{results.get("img_path")}, depth {results.get("depth_map_path")}')

@@ -73,6 +73,9 @@ def main() -> None:
                                   mask_sampling=args.mask_sampling)
     table = format_validation_table(rows)
     print(table)
+    for row in rows:  # when the binarised mask left the full image (see the README)
+        print(f'{row["network"]}: training sparsity by iteration: ' + ', '.join(
+            f'{it}: {sp:.2f}' for it, sp in row['history']))
     if args.out:
         with open(args.out, 'w', encoding='utf-8') as f:
             f.write(table + '\n')

@@ -1,5 +1,6 @@
 """The sparse-pixel study end to end, tiny: torchrun (2 gloo processes) + the CLI, Table 1 trend."""
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -49,7 +50,7 @@ def test_sparse_probe_study_tiny(tmp_path, nyu_train_root):
                 'model.mask_net.init_bias=0.0']
     work = tmp_path / 'study'
     cmd = ['bash', 'tools/torchrun.sh', '2', 'tools/analysis_tools/sparse_probe.py',
-           str(PROBE_CONFIG), '--work-dir', str(work), '--lambdas', '0.001', '1000',
+           str(PROBE_CONFIG), '--work-dir', str(work), '--lambda-factors', '0.001', '1000',
            '--num-panels', '1',
            '--transformer-ckpt', str(t_ckpt), '--cnn-ckpt', str(c_ckpt), '--check-trend',
            '--cfg-options', *options]
@@ -64,6 +65,16 @@ def test_sparse_probe_study_tiny(tmp_path, nyu_train_root):
         rows = list(csv.DictReader(f))
     assert [r['lambda'] for r in rows] == ['original', 'removed', 'dimmed x0.3', '0.001',
                                            '1000.0']
+    # lambda = factor x each network's removal gap, measured once and logged
+    gaps = re.search(r'removal gaps \(.*\): SegFormer \(MiT-b0\) ([0-9.]+), ResNet-50 ([0-9.]+)',
+                     log)
+    assert gaps, log[-3000:]
+    gap_t, gap_c = float(gaps.group(1)), float(gaps.group(2))
+    assert gap_t > 0 and gap_c > 0
+    assert float(rows[4]['lambda_t']) == pytest.approx(1000 * gap_t, rel=1e-3)
+    assert float(rows[4]['lambda_c']) == pytest.approx(1000 * gap_c, rel=1e-3)
+    assert (work / 'probes' / 'cnn_gapx1000').is_dir()
+    assert 'Removal gaps:' in (work / 'table1.md').read_text()
     original, removed, dimmed, low, high = rows
     assert dimmed['sparsity_t'] == '' and float(dimmed['rmse_t']) > 0
     assert float(original['sparsity_t']) == float(original['sparsity_c']) == 1.0
@@ -72,7 +83,6 @@ def test_sparse_probe_study_tiny(tmp_path, nyu_train_root):
         assert float(high[f'sparsity_{net}']) < float(low[f'sparsity_{net}']), rows
         assert float(original[f'rmse_{net}']) > 0
         assert float(removed[f'rmse_{net}']) != float(original[f'rmse_{net}'])
-        assert float(low[f'lambda_{net}']) == 0.001  # absolute lambdas: the same for both
         assert 0 <= float(low[f'soft_mean_{net}']) <= 1
     for row in (low, high):
         assert float(row['rmse_t_mask_c']) > 0 and float(row['rmse_c_mask_t']) > 0

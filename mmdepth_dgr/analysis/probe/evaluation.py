@@ -250,7 +250,14 @@ def mean_of(values: Sequence[Optional[float]]) -> Optional[float]:
 
 
 def std_of(values: Sequence[Optional[float]]) -> Optional[float]:
-    """Sample standard deviation (ddof 1) of the non-None values (None for fewer than 2)."""
+    """Sample standard deviation (ddof 1) of the non-None values.
+
+    Args:
+        values (Sequence[float | None]): Per-image values.
+
+    Returns:
+        float | None: The std; None for fewer than 2 values.
+    """
     values = [v for v in values if v is not None]
     return float(np.std(values, ddof=1)) if len(values) > 1 else None
 

@@ -38,6 +38,7 @@ import time
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
+from mmengine.dataset import pseudo_collate
 from mmengine.device import get_device
 from mmengine.dist import (
     barrier,
@@ -49,6 +50,8 @@ from mmengine.dist import (
 from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
+from mmengine.runner.utils import set_random_seed
+from mmseg.registry import DATASETS
 
 from mmdepth_dgr.engine import load_config, train, train_config
 from mmdepth_dgr.models.utils import DEFAULT_MASK_THRESHOLD, check_threshold
@@ -117,8 +120,10 @@ def measure_removal_gaps(cfg, networks: Dict[str, ProbeNetwork],
                          num_batches: int = GAP_BATCHES) -> Dict[str, float]:
     """Each network's removal gap ``L_dif(N(I), N(I * 0)) - L_dif(N(I), N(I))`` (Eq. 6's scale).
 
-    Measured on rank 0 on the first ``num_batches`` batches of the training dataloader
-    (images as the probes see them) and broadcast, so every rank uses the same lambdas.
+    Measured on rank 0 on the first ``num_batches * batch_size`` samples of the training set
+    (images as the probes see them, augmentation seeded), the same batches for both networks
+    whatever the number of processes, and broadcast, so every rank uses the same lambdas; an
+    error on rank 0 is raised on every rank.
 
     Args:
         cfg (Config): Probe config.
@@ -130,31 +135,41 @@ def measure_removal_gaps(cfg, networks: Dict[str, ProbeNetwork],
 
     Raises:
         ValueError: A network's gap is not positive (it ignores the image).
+        RuntimeError: The measurement failed on rank 0.
     """
-    gaps = [None]
+    shared = [None]
     if is_main_process():
-        values = {}
-        loader_cfg = copy.deepcopy(cfg.train_dataloader)
-        loader_cfg['sampler'] = dict(type='DefaultSampler', shuffle=False)
-        loader_cfg.pop('batch_sampler', None)
-        loader = Runner.build_dataloader(loader_cfg, seed=0)
-        for key, network in networks.items():
-            probe = build_trained_probe(cfg, network, 1.0, None, 'cpu')
-            total = []
-            for i, batch in enumerate(loader):
-                if i >= num_batches:
-                    break
-                data = probe.data_preprocessor(copy.copy(batch), False)
-                total.append(probe.removal_gap(data['inputs'], data['data_samples']))
-            values[key] = float(np.mean(total))
-            del probe
-        gaps = [values]
-    broadcast_object_list(gaps)
-    for key, gap in gaps[0].items():
+        try:
+            dataset = DATASETS.build(copy.deepcopy(cfg.train_dataloader.dataset))
+            size = int(cfg.train_dataloader.get('batch_size', 1))
+            count = min(len(dataset), num_batches * size)
+            set_random_seed(0)
+            items = [dataset[i] for i in range(count)]
+            batches = [pseudo_collate(items[i:i + size]) for i in range(0, count, size)]
+            values = {}
+            for key, network in networks.items():
+                probe = build_trained_probe(cfg, network, 1.0, None, 'cpu')
+                values[key] = float(np.mean([
+                    probe.removal_gap(**_preprocessed(probe, batch)) for batch in batches]))
+                del probe
+            shared = [values]
+        except Exception as error:  # noqa: BLE001 - re-raised on every rank below
+            shared = [f'{type(error).__name__}: {error}']
+    broadcast_object_list(shared)
+    if isinstance(shared[0], str):
+        raise RuntimeError(f'measuring the removal gaps failed on rank 0: {shared[0]}')
+    for key, gap in shared[0].items():
         if not gap > 0:
             raise ValueError(f'{networks[key].name}: removal gap {gap:.4g} <= 0, the network '
                              'ignores the image: a probe has nothing to find')
-    return gaps[0]
+    return shared[0]
+
+
+def _preprocessed(probe, batch: dict) -> dict:
+    """``inputs`` and ``data_samples`` of a raw batch after the probe's data preprocessor."""
+    data = probe.data_preprocessor(copy.copy(batch), False)
+    return dict(inputs=data['inputs'], data_samples=data['data_samples'])
+
 
 def latest_checkpoint(run_dir: str) -> str:
     """The checkpoint named by mmengine's ``last_checkpoint`` file of a work dir.
@@ -238,6 +253,11 @@ def study_lambdas(pair: dict, lambdas: Optional[Sequence[float]] = None,
     """The study's settings: absolute lambdas or removal-gap factors (one of the two).
 
     Arguments win over the config's ``probe_pair.lambdas`` / ``probe_pair.lambda_factors``.
+
+    Args:
+        pair (dict): The config's ``probe_pair``.
+        lambdas (Sequence[float], optional): Absolute lambdas from the command line.
+        lambda_factors (Sequence[float], optional): Factors from the command line.
 
     Returns:
         tuple[list[float], bool]: Sorted settings and whether they are factors.
@@ -359,37 +379,41 @@ def run_sparse_probe(config: str, work_dir: Optional[str] = None,
                         'images): ' + ', '.join(f'{k} {v}' for k, v in means.items()))
 
     table, problems, range_problems = None, [], []
+    crash = None
     if is_main_process():
-        table = summarize(per_lambda)
-        os.makedirs(work_dir, exist_ok=True)
-        markdown = format_table(table, networks, threshold, relative=relative)
-        if scales:
-            markdown = (f'Removal gaps: {networks["transformer"].name} '
-                        f'{scales["transformer"]:.4f}, {networks["cnn"].name} '
-                        f'{scales["cnn"]:.4f}.\n\n' + markdown)
-        with open(osp.join(work_dir, 'table1.md'), 'w', encoding='utf-8') as f:
-            f.write(markdown + '\n')
-        csv_path = osp.join(work_dir, 'table1.csv')
-        write_csv(table, csv_path)
-        setting = 'lambda/gap' if relative else 'lambda'
-        plot_rmse_vs_sparsity(table, networks, osp.join(work_dir, 'fig5_rmse_vs_sparsity.png'),
-                              setting)
-        plot_edge_affinity(per_lambda, networks, osp.join(work_dir, 'edge_affinity.png'),
-                           setting)
-        files = render_panels(panel_maps, networks, osp.join(work_dir, 'panels'), setting)
-        logger.info(f'Table 1:\n{markdown}')
-        logger.info(f'wrote {work_dir}/table1.md, table1.csv, fig5_rmse_vs_sparsity.png, '
-                    f'edge_affinity.png and '
-                    f'{len(files)} panels in {work_dir}/panels (rank {get_rank()}); study took '
-                    f'{time.time() - start:.0f} s')
-        problems = check_sparsity_trend(table)
-        logger.info('sparsity trend: ' + ('falls with lambda for both networks' if not problems
-                                          else '; '.join(problems)))
-        range_problems = check_operating_range(read_csv(csv_path))
-        logger.info('operating range (from table1.csv): ' + (
-            'each network has >= 3 selective lambdas with RMSE between full and removed'
-            if not range_problems else '; '.join(range_problems)))
-    failures = []
+        try:
+            table = summarize(per_lambda)
+            os.makedirs(work_dir, exist_ok=True)
+            markdown = format_table(table, networks, threshold, relative=relative)
+            if scales:
+                markdown = (f'Removal gaps: {networks["transformer"].name} '
+                            f'{scales["transformer"]:.4f}, {networks["cnn"].name} '
+                            f'{scales["cnn"]:.4f}.\n\n' + markdown)
+            with open(osp.join(work_dir, 'table1.md'), 'w', encoding='utf-8') as f:
+                f.write(markdown + '\n')
+            csv_path = osp.join(work_dir, 'table1.csv')
+            write_csv(table, csv_path)
+            setting = 'lambda/gap' if relative else 'lambda'
+            plot_rmse_vs_sparsity(table, networks, osp.join(work_dir, 'fig5_rmse_vs_sparsity.png'),
+                                  setting)
+            plot_edge_affinity(per_lambda, networks, osp.join(work_dir, 'edge_affinity.png'),
+                               setting)
+            files = render_panels(panel_maps, networks, osp.join(work_dir, 'panels'), setting)
+            logger.info(f'Table 1:\n{markdown}')
+            logger.info(f'wrote {work_dir}/table1.md, table1.csv, fig5_rmse_vs_sparsity.png, '
+                        f'edge_affinity.png and '
+                        f'{len(files)} panels in {work_dir}/panels (rank {get_rank()}); study took '
+                        f'{time.time() - start:.0f} s')
+            problems = check_sparsity_trend(table)
+            logger.info('sparsity trend: ' + ('falls with lambda for both networks' if not problems
+                                              else '; '.join(problems)))
+            range_problems = check_operating_range(read_csv(csv_path))
+            logger.info('operating range (from table1.csv): ' + (
+                'each network has >= 3 selective lambdas with RMSE between full and removed'
+                if not range_problems else '; '.join(range_problems)))
+        except Exception as error:  # noqa: BLE001 - raised on every rank below
+            crash = f'writing the study outputs failed on rank 0: {type(error).__name__}: {error}'
+    failures = [crash] if crash else []
     if check_trend and problems:
         failures.append('sparsity does not fall with lambda: ' + '; '.join(problems))
     if check_range and range_problems:

@@ -3,7 +3,8 @@
 For each planted network of :mod:`.planted` (a ``DepthEstimator`` that reads the image on a
 fixed support S only), a :class:`~mmdepth_dgr.models.segmentors.SparsePixelProbe` is trained
 with Eq. 6 exactly as the study trains one (the probe's ``train_step`` on raw loader-style
-batches, through the data preprocessor, soft mask multiplying the normalised image), then its
+batches, through the data preprocessor, the training mask of the probe's ``mask_sampling``
+multiplying the normalised image), then its
 mask is binarised as the study does (``G(I) >= threshold``, 0.5) on held-out images and
 compared with S: IoU, sparsity (kept fraction) against S's area, and the soft-mask mean.
 
@@ -18,11 +19,12 @@ whole gap (nothing else is used), so the probe should keep S while ``lambda < ga
 drop every other pixel for any ``lambda > 0``; ``lambda > gap`` makes the empty mask better
 than the full one for every network. The rule is ``lambda = LAMBDA_FACTOR * gap`` with
 factor 1: the empty and the full mask then score alike, and S (``a < 1``) is kept with a margin
-of ``1 / a``. Measured on the region network (``init_bias=2``, lr 5e-3, batch 4, 48x64): every
-factor from 0.25 to 2 recovers S (IoU >= 0.9) *once the mask has left its initial state*, but
-the binarised mask stays at sparsity 1.00 for a first phase whose length falls steeply with
-lambda: about 550 iterations at factor 0.25, 375 at 0.5, 100-125 at 1, 50 at 2 (and 125 at 0.5
-with ``init_bias=0``). A probe stopped inside that phase reports the whole image.
+of ``1 / a``. Measured on the region network with sampled training masks (``init_bias=2``,
+lr 5e-3, batch 4, 48x64; ``tools/analysis_tools/probe_validation.py --lambda-factor F``): every
+factor from 0.25 to 2 recovers S (IoU >= 0.996) *once the mask has left its initial state*; the
+binarised mask keeps every pixel for a first phase that shortens as lambda grows: it leaves 1.00
+after about 150 iterations at factor 0.25, 75 at 0.5 and 25 at 1-2. A probe stopped inside that
+phase reports the whole image.
 
 Defaults are the study's probe on the generated data
 (``configs/probe/sparse-probe_mit-b0-vs-r50_2xb2-120it_synthetic-nyu-96x128.py``): ``MaskNet``

@@ -83,7 +83,7 @@ class SparsePixelProbe(BaseModel):
 
     where ``L_dif`` is the Hu et al. loss of Eq. 22 (``loss_dif``) between the
     full-image prediction (the target, without gradient) and the prediction
-    from the softly masked image, ``n`` the number of image pixels (padding
+    from the masked image (M of :meth:`train_mask`), ``n`` the number of image pixels (padding
     excluded) and ``G(I)`` in (0, 1) (sigmoid). Only G learns: N's parameters
     have ``requires_grad=False`` and N stays in eval mode even when the probe
     is in train mode, so its BN statistics never change.

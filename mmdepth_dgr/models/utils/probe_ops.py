@@ -99,7 +99,7 @@ def binarize_at_sparsity(mask: Tensor, sparsity: Union[float, Tensor],
     """
     if mask.dim() < 2:
         raise ValueError(f'mask must be (..., H, W), got shape {tuple(mask.shape)}')
-    fraction = torch.as_tensor(sparsity, dtype=torch.float64)
+    fraction = torch.as_tensor(sparsity, dtype=torch.float64, device=mask.device)
     if not bool(((fraction >= 0) & (fraction <= 1)).all()):
         raise ValueError(f'sparsity must be in [0, 1], got {sparsity}')
     lead = mask.shape[:-2]
@@ -148,6 +148,12 @@ def sample_binary_mask(soft: Tensor, generator: Optional[torch.Generator] = None
 
 def check_mask_sampling(mode: str) -> str:
     """Validate a training-mask mode (:data:`MASK_SAMPLING_MODES`).
+
+    Args:
+        mode (str): Candidate mode.
+
+    Returns:
+        str: ``mode``.
 
     Raises:
         ValueError: Unknown mode.

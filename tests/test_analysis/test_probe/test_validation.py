@@ -62,7 +62,7 @@ def test_without_sparsity_pressure_the_check_fails():
 def test_removal_gap_and_lambda_rule():
     probe = build_planted_probe(PLANTED_SUPPORTS['region'], mask_net=SMALL_G)
     gap = removal_gap(probe, planted_images(4, (32, 48), seed=5))
-    # L_depth alone: ln(0.5 + |delta|) - ln(0.5) on the support; delta is about 6.7 m there
+    # L_depth alone: ln(0.5 + |delta|) - ln(0.5) on the support; delta is 3.4-3.5 m there
     assert 0.3 * 2.5 < gap < 0.31 * 3 * 2.8
     assert lambda_from_gap(gap) == pytest.approx(gap)
     assert lambda_from_gap(gap, 0.5) == pytest.approx(gap / 2)

@@ -1,4 +1,6 @@
 """Optimal Transport Depth Loss (OTDL), paper Sec. 3.3, Eq. 15-19."""
+from typing import Optional
+
 import torch
 from mmseg.registry import MODELS
 from torch import Tensor
@@ -79,6 +81,11 @@ class OTDLLoss(BaseDepthLoss):
         reduction (str): ``'mean'`` (scalar) or ``'none'`` (``(B,)``).
             Defaults to 'mean'.
         loss_name (str): Name of the loss item. Defaults to 'loss_otdl'.
+        eps_scaling (float, optional): Spatial mode, opt-in: epsilon-scaling
+            of the Sinkhorn solves, blur annealed from the grid diameter down
+            to ``blur`` by this factor per stage (in ``(0, 1)``, e.g. 0.5),
+            warm-starting the potentials (see
+            :func:`~.ot_functional.sinkhorn_potentials`). Defaults to None (off).
     """
 
     def __init__(self,
@@ -91,7 +98,8 @@ class OTDLLoss(BaseDepthLoss):
                  tol: float = 1e-3,
                  loss_weight: float = 1.0,
                  reduction: str = 'mean',
-                 loss_name: str = 'loss_otdl') -> None:
+                 loss_name: str = 'loss_otdl',
+                 eps_scaling: Optional[float] = None) -> None:
         super().__init__(loss_weight, loss_name)
         if mode not in OTDL_MODES:
             raise ValueError(f'OTDLLoss: mode must be one of {OTDL_MODES}, got {mode!r}')
@@ -116,6 +124,9 @@ class OTDLLoss(BaseDepthLoss):
             raise ValueError(f'OTDLLoss: max_iter must be >= 1, got {max_iter}')
         if tol < 0:
             raise ValueError(f'OTDLLoss: tol must be >= 0, got {tol}')
+        if eps_scaling is not None and not 0 < eps_scaling < 1:
+            raise ValueError(f'OTDLLoss: eps_scaling must be None or in (0, 1), '
+                             f'got {eps_scaling}')
         self.mode = mode
         self.weighting = weighting
         self.p = float(p)
@@ -123,6 +134,7 @@ class OTDLLoss(BaseDepthLoss):
         self.debias = bool(debias)
         self.max_iter = int(max_iter)
         self.tol = float(tol)
+        self.eps_scaling = None if eps_scaling is None else float(eps_scaling)
         self.reduction = reduction
 
     def per_sample(self, pred: Tensor, target: Tensor, mask: Tensor) -> Tensor:
@@ -169,5 +181,7 @@ class OTDLLoss(BaseDepthLoss):
         b = mq / mq.sum(dim=(1, 2), keepdim=True)
         eps = self.blur**2
         if self.debias:
-            return sinkhorn_divergence_grid(a, b, eps, self.max_iter, self.tol)
-        return sinkhorn_grid_cost(a, b, eps, self.max_iter, self.tol)
+            return sinkhorn_divergence_grid(a, b, eps, self.max_iter, self.tol,
+                                            eps_scaling=self.eps_scaling)
+        return sinkhorn_grid_cost(a, b, eps, self.max_iter, self.tol,
+                                  eps_scaling=self.eps_scaling)

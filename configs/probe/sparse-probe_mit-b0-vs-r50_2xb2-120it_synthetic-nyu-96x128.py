@@ -5,9 +5,9 @@
 # ones. lambda is set per network as a factor of its removal gap (L_dif with every pixel removed
 # minus with none, measured by the study before training): the two networks change their
 # prediction by different amounts when pixels are removed, so one lambda would be a different
-# pressure for each. The factors span the range where, on this data, both networks' masks go from
-# nearly all pixels to nearly none (measured: sparsity about 0.65 / 0.29 for the SegFormer at
-# factors 0.33 / 0.48, 0.98 / 0.04 for the ResNet at 0.27 / 0.54). Train on crops that need no
+# pressure for each. The factors span the range where, on this data, the masks go from most pixels
+# to few (the probe job's Table 1 in the README: sparsity 0.75 -> 0.37 for the SegFormer and
+# 0.24 -> 0.04 for the ResNet from factor 0.3 to 0.48). Train on crops that need no
 # padding (tools/scripts/run_probe_job.sh: 64x96 crops of 80x112 frames): G's output on padding is
 # unconstrained and would show up at the image borders at test time. The test pipeline also loads
 # the generator's exact occlusion boundaries (<depth>_edges.png) for the boundary affinity.

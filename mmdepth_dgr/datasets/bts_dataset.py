@@ -13,6 +13,23 @@ from mmseg.registry import DATASETS
 FOCAL_RANGE: Tuple[float, float] = (1.0, 1e5)
 
 
+#: How many names an error about unmatched or unknown files lists.
+MAX_LISTED = 5
+
+
+def first_names(names: Sequence[str], n: int = MAX_LISTED) -> str:
+    """The first names of a list, for a message.
+
+    Args:
+        names (Sequence[str]): The names.
+        n (int): How many to list. Defaults to :data:`MAX_LISTED`.
+
+    Returns:
+        str: ``'a, b, c'`` of the first ``n`` names, with ``', ...'`` when there are more.
+    """
+    return ', '.join(names[:n]) + (', ...' if len(names) > n else '')
+
+
 def check_focal(focal: float, where: str) -> float:
     """Check that a focal length is a finite number of pixels in :data:`FOCAL_RANGE`.
 

@@ -26,7 +26,7 @@ from mmseg.datasets.transforms import LoadDepthAnnotation
 from mmseg.registry import DATASETS, HOOKS
 from PIL import Image, UnidentifiedImageError
 
-from .bts_dataset import BTSDepthDataset, check_focal
+from .bts_dataset import BTSDepthDataset, check_focal, first_names
 
 #: The layouts :class:`CustomDepthDataset` reads.
 LAYOUTS: Tuple[str, ...] = ('split', 'folders', 'json')
@@ -40,23 +40,6 @@ DEPTH_FORMATS: Dict[str, str] = {'.png': 'cv2', '.tif': 'cv2', '.tiff': 'cv2', '
 
 #: The keys a sample of the ``'json'`` layout may have.
 JSON_KEYS: Tuple[str, ...] = ('rgb', 'depth', 'focal', 'intrinsics')
-
-#: How many file names an error about unmatched or unknown files lists.
-MAX_LISTED = 5
-
-
-def _first(names: Sequence[str], n: int = MAX_LISTED) -> str:
-    """The first names of a list, for a message.
-
-    Args:
-        names (Sequence[str]): The names.
-        n (int): How many to list. Defaults to :data:`MAX_LISTED`.
-
-    Returns:
-        str: ``'a, b, c'`` of the first ``n`` names, with ``', ...'`` when there are more.
-    """
-    return ', '.join(names[:n]) + (', ...' if len(names) > n else '')
-
 
 def _is_number(value) -> bool:
     """Whether a value is a real number.
@@ -211,7 +194,7 @@ def scan_folder(folder: str, extensions: Iterable[str], what: str,
             found[stem] = rel
     if unknown:
         raise ValueError(f'unknown {what} format: {len(unknown)} file(s) in {folder} have '
-                         f'another extension than {", ".join(extensions)}: {_first(unknown)}')
+                         f'another extension than {", ".join(extensions)}: {first_names(unknown)}')
     return found
 
 
@@ -542,10 +525,10 @@ class CustomDepthDataset(BTSDepthDataset):
             problems = []
             if no_depth:
                 problems.append(f'{len(no_depth)} image(s) in {img_dir} have no depth map of '
-                                f'the same name in {depth_dir}: {_first(no_depth)}')
+                                f'the same name in {depth_dir}: {first_names(no_depth)}')
             if no_image:
                 problems.append(f'{len(no_image)} depth map(s) in {depth_dir} have no image of '
-                                f'the same name in {img_dir}: {_first(no_image)}')
+                                f'the same name in {img_dir}: {first_names(no_image)}')
             raise ValueError(f'{type(self).__name__}: unmatched files: ' + '; '.join(problems)
                              + ' (files pair by their path below the folder without '
                              'extension, e.g. room1/0001.jpg <-> room1/0001.png)')

@@ -29,30 +29,13 @@ from typing import Dict, List, Optional
 from mmengine.logging import print_log
 from mmseg.registry import DATASETS
 
-from .bts_dataset import BTSDepthDataset
+from .bts_dataset import BTSDepthDataset, first_names
 
 #: DIODE's camera (devkit ``intrinsics.txt``) at 1024x768: (fx, fy, cx, cy).
 DIODE_INTRINSICS = (886.81, 927.06, 512.0, 384.0)
 
 #: The suffixes of a sample's files after ``<name>``: image, depth, mask.
 DIODE_SUFFIXES = {'img': '.png', 'depth': '_depth.npy', 'mask': '_depth_mask.npy'}
-
-#: How many file names an error about unmatched files lists.
-MAX_LISTED = 5
-
-
-def _listed(names: List[str], n: int = MAX_LISTED) -> str:
-    """The first names of a list, for a message.
-
-    Args:
-        names (list[str]): The names.
-        n (int): How many to list. Defaults to :data:`MAX_LISTED`.
-
-    Returns:
-        str: ``'a, b'`` of the first ``n`` names, with ``', ...'`` when there are more.
-    """
-    return ', '.join(names[:n]) + (', ...' if len(names) > n else '')
-
 
 def diode_samples(root: str) -> List[str]:
     """The samples of a DIODE folder: the ``<name>`` of every complete file triple.
@@ -86,12 +69,12 @@ def diode_samples(root: str) -> List[str]:
                          for n in images - set(found[kind]))
         if missing:
             problems.append(f'{len(missing)} image(s) without their {what} file: '
-                            f'{_listed(missing)}')
+                            f'{first_names(missing)}')
     for kind, what in (('depth', 'depth'), ('mask', 'depth mask')):
         orphans = sorted(found[kind][n] for n in set(found[kind]) - images)
         if orphans:
             problems.append(f'{len(orphans)} {what} file(s) without their image <name>.png: '
-                            f'{_listed(orphans)}')
+                            f'{first_names(orphans)}')
     if problems:
         raise FileNotFoundError(f'DIODE folder {root}: ' + '; '.join(problems)
                                 + ' (each sample is <name>.png, <name>_depth.npy and '

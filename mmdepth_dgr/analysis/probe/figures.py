@@ -8,6 +8,7 @@ import numpy as np
 from mmdepth_dgr.evaluation.functional import gradient_magnitude
 
 from .networks import ProbeNetwork
+from .report import setting_tag
 
 
 def plot_rmse_vs_sparsity(rows: List[dict], networks: Dict[str, ProbeNetwork],
@@ -176,7 +177,7 @@ def render_panels(panel_maps: Dict[str, Dict[float, dict]], networks: Dict[str, 
                 ax.imshow(img, **kw)
                 ax.set_title(title, fontsize=7)
                 ax.axis('off')
-            tag = 'lambda' if setting == 'lambda' else 'gapx'
+            tag = setting_tag(setting != 'lambda')
             written.append(_save(fig, f'{name}, {setting}={lam:g} (Fig. 3)',
                                  osp.join(out_dir, f'fig3_{name}_{tag}{lam:g}.png')))
 

@@ -22,6 +22,18 @@ SELECTIVE_RANGE = (0.1, 0.9)
 MIN_SELECTIVE_ROWS = 3
 
 
+def setting_tag(relative: bool) -> str:
+    """File-name tag of a row's setting: ``'gapx'`` for removal-gap factors, else ``'lambda'``.
+
+    Args:
+        relative (bool): The settings are factors of each network's removal gap.
+
+    Returns:
+        str: The tag (run folders ``<key>_<tag><value>``, panels ``..._<tag><value>.png``).
+    """
+    return 'gapx' if relative else 'lambda'
+
+
 def fmt_cell(value, digits: int = 3) -> str:
     """Table cell."""
     if value is None:

@@ -71,6 +71,7 @@ from .report import (
     fmt_cell,
     format_table,
     read_csv,
+    setting_tag,
     write_csv,
 )
 
@@ -113,7 +114,21 @@ def check_lambdas(lambdas: Sequence[float]) -> List[float]:
 
 def probe_run_dir(work_dir: str, key: str, lam: float, relative: bool = False) -> str:
     """Work dir of one probe: ``<work_dir>/probes/<key>_lambda<lam>`` (``_gapx<factor>``)."""
-    return osp.join(work_dir, 'probes', f'{key}_{"gapx" if relative else "lambda"}{lam:g}')
+    return osp.join(work_dir, 'probes', f'{key}_{setting_tag(relative)}{lam:g}')
+
+
+def network_lambda(setting: float, key: str, scales: Optional[Dict[str, float]]) -> float:
+    """The lambda of Eq. 6 a network's probe trains with: the setting, times its gap if given.
+
+    Args:
+        setting (float): Absolute lambda, or factor of the removal gap.
+        key (str): Network key.
+        scales (dict[str, float], optional): Removal gaps per network; None: absolute.
+
+    Returns:
+        float: lambda.
+    """
+    return setting * (scales[key] if scales else 1.0)
 
 
 def measure_removal_gaps(cfg, networks: Dict[str, ProbeNetwork],
@@ -226,7 +241,7 @@ def train_probes(config: str, work_dir: str, networks: Dict[str, ProbeNetwork],
     jobs = [(lam, key) for lam in lambdas for key in NETWORK_KEYS]
     for i, (setting, key) in enumerate(jobs, 1):
         network = networks[key]
-        lam = setting * (scales[key] if scales else 1.0)
+        lam = network_lambda(setting, key, scales)
         run_dir = probe_run_dir(work_dir, key, setting, relative=bool(scales))
         if reuse and osp.isfile(osp.join(run_dir, 'last_checkpoint')):
             checkpoints[(key, setting)] = latest_checkpoint(run_dir)
@@ -344,9 +359,6 @@ def run_sparse_probe(config: str, work_dir: Optional[str] = None,
                                reuse, scales)
     logger.info(f'all probes trained in {time.time() - start:.0f} s; evaluating')
 
-    def _lam(key: str, setting: float) -> float:
-        return setting * (scales[key] if scales else 1.0)
-
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     loader = Runner.build_dataloader(copy.deepcopy(cfg.test_dataloader))
     size = len(loader.dataset)
@@ -355,9 +367,10 @@ def run_sparse_probe(config: str, work_dir: Optional[str] = None,
     device = get_device()
     per_lambda, panel_maps = {}, {}
     for j, setting in enumerate(settings):
-        probe_t = build_trained_probe(cfg, networks['transformer'], _lam('transformer', setting),
+        lams = {key: network_lambda(setting, key, scales) for key in NETWORK_KEYS}
+        probe_t = build_trained_probe(cfg, networks['transformer'], lams['transformer'],
                                       checkpoints[('transformer', setting)], device)
-        probe_c = build_trained_probe(cfg, networks['cnn'], _lam('cnn', setting),
+        probe_c = build_trained_probe(cfg, networks['cnn'], lams['cnn'],
                                       checkpoints[('cnn', setting)], device)
         part = evaluate_probe_pair(probe_t, probe_c, loader, eval_settings, threshold,
                                    with_original=(j == 0), panel_indices=panel_indices)
@@ -367,7 +380,7 @@ def run_sparse_probe(config: str, work_dir: Optional[str] = None,
         if is_main_process():
             rows = sorted({r['index']: r for r in gathered}.values(), key=lambda r: r['index'])
             for r in rows:
-                r.update(lambda_t=_lam('transformer', setting), lambda_c=_lam('cnn', setting))
+                r.update(lambda_t=lams['transformer'], lambda_c=lams['cnn'])
                 maps = r.pop('maps', None)
                 if maps is not None:
                     panel_maps.setdefault(r['name'], {})[setting] = maps

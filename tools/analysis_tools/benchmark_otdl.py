@@ -2,7 +2,7 @@
 
 python tools/analysis_tools/benchmark_otdl.py [--threads 1] [--repeats 5] [--out table.md]
     [--sections peers pot full step] [--small] [--device cpu|cuda]
-    [--spatial-sizes 1x64 1x128 4x512] [--scalings 0.5 0.9]
+    [--spatial-sizes 1x64 1x128 4x512] [--scalings 0.5 0.9 0.99] [--kernel-sizes 4x512]
     [--depth-shapes 4x416x544] [--alone-shapes 4x416x544]
     [--compare-size 64] [--full-shape 4 416 544] [--step-shape 1 416 544]
 
@@ -35,7 +35,7 @@ from mmdepth_dgr.analysis.benchmark_otdl import (
 
 SMALL = dict(compare_size=24, full_shape=(2, 64, 80), step_shape=(1, 64, 96),
              spatial_sizes=[(1, 16), (1, 32)], depth_shapes=[(1, 64, 64)],
-             alone_shapes=[(1, 32, 48)])
+             alone_shapes=[(1, 32, 48)], kernel_sizes=[(1, 64)])
 SECTIONS = ('peers', 'pot', 'full', 'step')
 
 
@@ -60,18 +60,22 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--small', action='store_true',
                         help='quick run at small sizes (peers at 1x16, 1x32, depth 1x64x64, '
                         'alone 1x32x48; 24x24 POT comparisons, 2x64x80, step at 64x96)')
-    parser.add_argument('--spatial-sizes', type=_shape, nargs='+',
+    parser.add_argument('--spatial-sizes', type=_shape, nargs='*',
                         default=[(1, 64), (1, 128), (4, 512)], metavar='BxS',
                         help='batch x side of the GeomLoss comparisons (side: power of two)')
-    parser.add_argument('--scalings', type=float, nargs='+', default=[0.5, 0.9],
-                        help="GeomLoss epsilon-scaling ratios (0.5: its default)")
+    parser.add_argument('--scalings', type=float, nargs='+', default=[0.5, 0.9, 0.99],
+                        help="GeomLoss epsilon-scaling ratios (0.5: its default; 0.99 comes "
+                        'within ~1e-3 of the converged value)')
+    parser.add_argument('--kernel-sizes', type=_shape, nargs='*', default=[(4, 512)],
+                        metavar='BxS', help='batch x side of the one-kernel-pass rows '
+                        '(windowed vs full vs GeomLoss KeOps)')
     parser.add_argument('--spatial-max-iter', type=int, default=100,
                         help="OTDL's iteration cap in the GeomLoss comparisons")
     parser.add_argument('--spatial-tol', type=float, default=1e-3,
                         help="OTDL's marginal-error tolerance in the GeomLoss comparisons")
-    parser.add_argument('--depth-shapes', type=_shape, nargs='+', default=[(4, 416, 544)],
+    parser.add_argument('--depth-shapes', type=_shape, nargs='*', default=[(4, 416, 544)],
                         metavar='BxHxW', help='shapes of the depth-mode peer rows')
-    parser.add_argument('--alone-shapes', type=_shape, nargs='+', default=[(4, 416, 544)],
+    parser.add_argument('--alone-shapes', type=_shape, nargs='*', default=[(4, 416, 544)],
                         metavar='BxHxW', help='shapes of the spatial mode alone (defaults)')
     parser.add_argument('--passes', nargs='+', default=['fwd', 'fwd+bwd'],
                         choices=['fwd', 'fwd+bwd'])
@@ -86,9 +90,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--config', default=SWIN_T_CONFIG, help='model of the training step')
     parser.add_argument('--threads', type=int, default=None, help='torch.set_num_threads')
     args = parser.parse_args()
-    for shape in args.spatial_sizes:
+    for shape in args.spatial_sizes + args.kernel_sizes:
         if len(shape) != 2:
-            parser.error(f'--spatial-sizes takes BxS, got {shape}')
+            parser.error(f'--spatial-sizes/--kernel-sizes take BxS, got {shape}')
     for shape in args.depth_shapes + args.alone_shapes:
         if len(shape) != 3:
             parser.error(f'--depth-shapes/--alone-shapes take BxHxW, got {shape}')
@@ -102,7 +106,8 @@ def main() -> int:
         torch.set_num_threads(args.threads)
     sizes = dict(compare_size=args.compare_size, full_shape=tuple(args.full_shape),
                  step_shape=tuple(args.step_shape), spatial_sizes=args.spatial_sizes,
-                 depth_shapes=args.depth_shapes, alone_shapes=args.alone_shapes)
+                 depth_shapes=args.depth_shapes, alone_shapes=args.alone_shapes,
+                 kernel_sizes=args.kernel_sizes)
     if args.small:
         sizes.update(SMALL)
     device = args.device or default_device()
@@ -111,7 +116,8 @@ def main() -> int:
     if 'peers' in args.sections:
         peers = run_peer_benchmark(sizes['spatial_sizes'], args.scalings, sizes['depth_shapes'],
                                    sizes['alone_shapes'], args.repeats, args.warmup, device,
-                                   args.passes, args.spatial_max_iter, args.spatial_tol)
+                                   args.passes, args.spatial_max_iter, args.spatial_tol,
+                                   sizes['kernel_sizes'])
         parts.append(format_peer_table(peers['peers'], device, peers['threads']))
         print(parts[-1], flush=True)
     old = [s for s in ('pot', 'full', 'step') if s in args.sections]

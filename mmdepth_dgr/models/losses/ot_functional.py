@@ -23,11 +23,14 @@ these functions.
 """
 import functools
 import math
-from typing import Optional, Tuple
+from typing import Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+
+from .ot_windowed import DEFAULT_BLOCK as WINDOW_BLOCK
+from .ot_windowed import window_blocks, windowed_logconv_1d
 
 #: Largest exponent magnitude allowed in the blocked kernels of
 #: :func:`gaussian_logconv_1d`, per dtype. ``exp`` overflows at ~88.7 in float32
@@ -276,6 +279,76 @@ def grid_kernel_width(eps: float, height: int, width: int) -> float:
     return float(eps) * max(height, width)**2
 
 
+#: Block length of the exact pass below which the windowed pass is used.
+WINDOWED_MAX_BLOCK = 3
+
+
+def _windowed_axis(n: int, e: float, dtype: torch.dtype) -> bool:
+    return (_block_size(n, e, dtype) <= WINDOWED_MAX_BLOCK
+            and window_blocks(e, dtype) < -(-n // WINDOW_BLOCK))
+
+
+def windowed_pays(shape: Sequence[int], e: float, dtype: torch.dtype) -> bool:
+    """Whether :func:`narrow_logconv_2d` uses windows on an axis of an ``H x W`` grid.
+
+    Windows are used on an axis where the exact blocked pass would need
+    blocks of at most :data:`WINDOWED_MAX_BLOCK` inputs (a narrow kernel,
+    ``e < ~4 n / cap``) and the window is shorter than the axis.
+
+    Args:
+        shape (Sequence[int]): ``(H, W)``.
+        e (float): Kernel width in squared pixels.
+        dtype (torch.dtype): Dtype of the values.
+
+    Returns:
+        bool: True if at least one axis is windowed.
+    """
+    return any(_windowed_axis(int(n), e, dtype) for n in shape)
+
+
+def _narrow_logconv_1d(h: Tensor, e: float, chunk_elems: int) -> Tensor:
+    """Windowed 1-D pass along the last dimension, full rows where the window is unsure."""
+    n = h.size(-1)
+    if not _windowed_axis(n, e, h.dtype):
+        return gaussian_logconv_1d(h, e, False, chunk_elems)
+    flat = h.reshape(-1, n)
+    out, bad = windowed_logconv_1d(flat, e, WINDOW_BLOCK, chunk_elems)
+    if bad.numel():
+        out[bad] = gaussian_logconv_1d(flat[bad], e, False, chunk_elems)
+    return out.reshape(h.shape)
+
+
+def narrow_logconv_2d(h: Tensor, e: float, weighted: Optional[str] = None,
+                      chunk_elems: int = DEFAULT_CHUNK_ELEMS) -> Tensor:
+    """:func:`gaussian_logconv_2d` with windowed passes for narrow kernels.
+
+    On an axis where :func:`windowed_pays`, each 1-D pass sums every block of
+    outputs over a window of inputs placed around the largest term
+    (:func:`~.ot_windowed.windowed_logconv_1d`); rows where a window edge is
+    not far enough below the sum are recomputed in full. For inputs whose
+    terms are concave along the axis (the log-weights plus a Sinkhorn
+    potential, up to the log-mass) the windows hold every term within ``T``
+    nats of the largest, so the result equals the full sums to the dtype's
+    precision; for other inputs it is an approximation (which is why the
+    solver confirms its stopping rule with the full sums).
+
+    Args:
+        h (Tensor): ``(..., H, W)`` log-values (``-inf`` allowed).
+        e (float): Kernel width in squared pixels.
+        weighted (str, optional): Must be None (kept for the signature of
+            :func:`gaussian_logconv_2d`).
+        chunk_elems (int): Element budget of one chunk of a pass.
+
+    Returns:
+        Tensor: ``(..., H, W)`` log-convolution.
+    """
+    if weighted is not None:
+        raise ValueError('narrow_logconv_2d: only the unweighted kernel is windowed')
+    out = _narrow_logconv_1d(h, e, chunk_elems)
+    out = _narrow_logconv_1d(out.transpose(-1, -2).contiguous(), e, chunk_elems)
+    return out.transpose(-1, -2)
+
+
 def _masked_sum(w: Tensor, x: Tensor) -> Tensor:
     """``sum w * x`` per sample over ``(H, W)``, treating ``w = 0`` entries as 0 exactly."""
     return torch.where(w > 0, w * x, torch.zeros_like(x)).flatten(1).sum(dim=1)
@@ -345,7 +418,9 @@ def sinkhorn_potentials(log_a: Tensor,
                         tol: float = 1e-3,
                         chunk_elems: int = DEFAULT_CHUNK_ELEMS,
                         eps_scaling: Optional[float] = None,
-                        stage_iters: int = 1) -> Tuple[Tensor, Tensor, int]:
+                        stage_iters: int = 1,
+                        windowed: bool = True,
+                        info: Optional[dict] = None) -> Tuple[Tensor, Tensor, int]:
     """Log-domain Sinkhorn dual potentials on the pixel grid (no gradient).
 
     With ``softmin_b(g)_i = -eps log sum_j b_j exp((g_j - C_ij) / eps)`` (and
@@ -393,6 +468,18 @@ def sinkhorn_potentials(log_a: Tensor,
             None (default): no annealing, bit-for-bit the plain solver.
         stage_iters (int): Sinkhorn iterations per annealing stage (``>= 1``).
             Defaults to 1.
+        windowed (bool): For narrow kernels (:func:`windowed_pays`: a blur of a
+            few pixels), iterate with the windowed sums of
+            :func:`narrow_logconv_2d` (``O(n W)`` per row instead of
+            ``O(n^2)``); when the stopping rule is met, the marginal error is
+            measured again with the full sums and the iterations go on with
+            them until it is below ``tol`` too, and the returned ``g`` is a
+            full update, so the result meets the same criterion as with
+            ``windowed=False``. Defaults to True.
+        info (dict, optional): Filled with ``iterations`` (at ``eps``),
+            ``marginal_error`` (the last L1 row-marginal error the stopping
+            rule measured, with the full sums when it stopped on it) and
+            ``windowed`` (whether windowed sums were used).
 
     Returns:
         tuple[Tensor, Tensor, int]: ``f``, ``g`` (``(B, H, W)``, finite on the
@@ -409,9 +496,10 @@ def sinkhorn_potentials(log_a: Tensor,
               eps_scaling_schedule(eps, *log_a.shape[-2:], eps_scaling))
     e = grid_kernel_width(eps, *log_a.shape[-2:])
 
-    def softmin(log_w: Tensor, pot: Tensor, eps_k: float = eps) -> Tensor:
+    def softmin(log_w: Tensor, pot: Tensor, eps_k: float = eps, fast: bool = False) -> Tensor:
         e_k = e if eps_k == eps else grid_kernel_width(eps_k, *log_w.shape[-2:])
-        return -eps_k * gaussian_logconv_2d(log_w + pot / eps_k, e_k, None, chunk_elems)
+        conv = narrow_logconv_2d if fast and windowed else gaussian_logconv_2d
+        return -eps_k * conv(log_w + pot / eps_k, e_k, None, chunk_elems)
 
     def row_error(f: Tensor, tf: Tensor) -> float:
         return _masked_sum(a, (1 - torch.exp((f - tf) / eps)).abs()).max().item()
@@ -420,15 +508,23 @@ def sinkhorn_potentials(log_a: Tensor,
         a = log_a.exp()
         zeros = torch.zeros_like(log_a)
         if log_a is log_b:
-            f = softmin(log_a, zeros)  # converges in a few iterations: no annealing
-            it = 1
+            fast = windowed and windowed_pays(log_a.shape[-2:], e, log_a.dtype)
+            used = fast
+            f = softmin(log_a, zeros, fast=fast)  # a few iterations suffice: no annealing
+            it, err = 1, math.inf
             while it < max_iter:
-                tf = softmin(log_a, f)
+                tf = softmin(log_a, f, fast=fast)
                 err = row_error(f, tf)
                 if err < tol:
-                    break
+                    if not fast:
+                        break
+                    fast, tf = False, softmin(log_a, f)  # confirm with the full sums
+                    err = row_error(f, tf)
+                    if err < tol:
+                        break
                 f = 0.5 * (f + tf)
                 it += 1
+            _fill_info(info, it, err, used)
             return f, softmin(log_a, f), it
         g = zeros
         if stages:
@@ -445,20 +541,33 @@ def sinkhorn_potentials(log_a: Tensor,
                 if eps_k == eps:
                     break
                 for _ in range(stage_iters):  # plain Sinkhorn at eps_k
-                    g = softmin(log_a, softmin(log_b, g, eps_k), eps_k)
-        f = softmin(log_b, g)
-        g = softmin(log_a, f)
+                    g = softmin(log_a, softmin(log_b, g, eps_k, True), eps_k, True)
+        fast = windowed and windowed_pays(log_a.shape[-2:], e, log_a.dtype)
+        used = fast
+        f = softmin(log_b, g, fast=fast)
+        g = softmin(log_a, f, fast=fast)
         it, omega, errs = 1, 1.0, []
         while it < max_iter:
-            tf = softmin(log_b, g)
+            tf = softmin(log_b, g, fast=fast)
             errs.append(row_error(f, tf))
             if errs[-1] < tol:
-                break
+                if not fast:
+                    break
+                fast, tf = False, softmin(log_b, g)  # confirm with the full sums
+                errs[-1] = row_error(f, tf)
+                if errs[-1] < tol:
+                    break
             omega = _relaxation(errs, omega)
             f = torch.lerp(f, tf, omega)
-            g = torch.lerp(g, softmin(log_a, f), omega)
+            g = torch.lerp(g, softmin(log_a, f, fast=fast), omega)
             it += 1
+        _fill_info(info, it, errs[-1] if errs else math.inf, used)
         return f, softmin(log_a, f), it
+
+
+def _fill_info(info: Optional[dict], iterations: int, error: float, windowed: bool) -> None:
+    if info is not None:
+        info.update(iterations=iterations, marginal_error=error, windowed=windowed)
 
 
 def _log_weights(w: Tensor) -> Tensor:
@@ -495,9 +604,11 @@ class _SinkhornGridCost(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, a: Tensor, b: Tensor, eps: float, max_iter: int, tol: float,
-                cg_tol: float, chunk_elems: int, eps_scaling: Optional[float] = None) -> Tensor:
+                cg_tol: float, chunk_elems: int, eps_scaling: Optional[float] = None,
+                info: Optional[dict] = None) -> Tensor:
         log_a, log_b = _log_weights(a), _log_weights(b)
-        f, g, _ = sinkhorn_potentials(log_a, log_b, eps, max_iter, tol, chunk_elems, eps_scaling)
+        f, g, _ = sinkhorn_potentials(log_a, log_b, eps, max_iter, tol, chunk_elems, eps_scaling,
+                                      info=info)
         h, w = a.shape[-2:]
         e = grid_kernel_width(eps, h, w)
         alpha, beta = log_a + f / eps, log_b + g / eps
@@ -512,7 +623,7 @@ class _SinkhornGridCost(torch.autograd.Function):
         e, scale2, max_iter, cg_tol, chunk_elems = ctx.params
         lam, mu = _sharp_cost_adjoint(alpha, beta, e, scale2, max_iter, cg_tol, chunk_elems)
         go = grad_out.view(-1, 1, 1)
-        return go * lam, go * mu, None, None, None, None, None, None
+        return go * lam, go * mu, None, None, None, None, None, None, None
 
 
 def _sharp_cost_adjoint(alpha: Tensor, beta: Tensor, e: float, scale2: float, max_iter: int,
@@ -577,7 +688,8 @@ def sinkhorn_grid_cost(a: Tensor,
                        tol: float = 1e-3,
                        cg_tol: float = 1e-6,
                        chunk_elems: int = DEFAULT_CHUNK_ELEMS,
-                       eps_scaling: Optional[float] = None) -> Tensor:
+                       eps_scaling: Optional[float] = None,
+                       info: Optional[dict] = None) -> Tensor:
     """Transport cost ``<T, C>`` of the entropic optimal plan between two grid masses.
 
     Eq. 18 with entropic regularisation: ``T`` minimises
@@ -607,6 +719,8 @@ def sinkhorn_grid_cost(a: Tensor,
         eps_scaling (float, optional): Opt-in epsilon-scaling of the forward
             solve (see :func:`sinkhorn_potentials`); the backward uses the final
             potentials as without it. Defaults to None (off).
+        info (dict, optional): Filled with the forward solve's ``info`` (see
+            :func:`sinkhorn_potentials`).
 
     Returns:
         Tensor: ``(B,)`` transport costs.
@@ -614,7 +728,7 @@ def sinkhorn_grid_cost(a: Tensor,
     _check_grid_weights(a, b, 'sinkhorn_grid_cost')
     return _SinkhornGridCost.apply(a, b, float(eps), int(max_iter), float(tol), float(cg_tol),
                                    int(chunk_elems),
-                                   None if eps_scaling is None else float(eps_scaling))
+                                   None if eps_scaling is None else float(eps_scaling), info)
 
 
 def entropic_ot_dual(a: Tensor, b: Tensor, f: Tensor, g: Tensor) -> Tensor:
@@ -644,7 +758,8 @@ def sinkhorn_divergence_grid(a: Tensor,
                              max_iter: int = 100,
                              tol: float = 1e-3,
                              chunk_elems: int = DEFAULT_CHUNK_ELEMS,
-                             eps_scaling: Optional[float] = None) -> Tensor:
+                             eps_scaling: Optional[float] = None,
+                             info: Optional[dict] = None) -> Tensor:
     """Debiased Sinkhorn divergence between two grid masses.
 
     ``S_eps(a, b) = OT_eps(a, b) - (OT_eps(a, a) + OT_eps(b, b)) / 2`` with
@@ -665,6 +780,8 @@ def sinkhorn_divergence_grid(a: Tensor,
         chunk_elems (int): Element budget of a kernel-pass chunk.
         eps_scaling (float, optional): Opt-in epsilon-scaling of the three
             solves (see :func:`sinkhorn_potentials`). Defaults to None (off).
+        info (dict, optional): Filled with the ``info`` of the three solves
+            under ``'cross'``, ``'a'`` and ``'b'`` (see :func:`sinkhorn_potentials`).
 
     Returns:
         Tensor: ``(B,)`` divergences.
@@ -673,15 +790,19 @@ def sinkhorn_divergence_grid(a: Tensor,
     with torch.no_grad():
         log_a, log_b = _log_weights(a.detach()), _log_weights(b.detach())
         args = (eps, max_iter, tol, chunk_elems, eps_scaling)
-        f_ab, g_ab, _ = sinkhorn_potentials(log_a, log_b, *args)
-        f_aa, g_aa, _ = sinkhorn_potentials(log_a, log_a, *args)
-        f_bb, g_bb, _ = sinkhorn_potentials(log_b, log_b, *args)
+        parts: dict = dict(cross={}, a={}, b={})
+        f_ab, g_ab, _ = sinkhorn_potentials(log_a, log_b, *args, info=parts['cross'])
+        f_aa, g_aa, _ = sinkhorn_potentials(log_a, log_a, *args, info=parts['a'])
+        f_bb, g_bb, _ = sinkhorn_potentials(log_b, log_b, *args, info=parts['b'])
+        if info is not None:
+            info.update(parts)
     return (entropic_ot_dual(a, b, f_ab, g_ab) - 0.5 * entropic_ot_dual(a, a, f_aa, g_aa) -
             0.5 * entropic_ot_dual(b, b, f_bb, g_bb))
 
 
 __all__ = [
-    'wasserstein_1d', 'gaussian_logconv_1d', 'gaussian_logconv_2d', 'grid_kernel_width',
+    'wasserstein_1d', 'gaussian_logconv_1d', 'gaussian_logconv_2d', 'narrow_logconv_2d',
+    'windowed_pays', 'grid_kernel_width',
     'grid_diameter', 'eps_scaling_schedule', 'sinkhorn_potentials', 'sinkhorn_grid_cost',
     'entropic_ot_dual', 'sinkhorn_divergence_grid'
 ]

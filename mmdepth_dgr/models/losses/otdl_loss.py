@@ -86,6 +86,11 @@ class OTDLLoss(BaseDepthLoss):
             to ``blur`` by this factor per stage (in ``(0, 1)``, e.g. 0.5),
             warm-starting the potentials (see
             :func:`~.ot_functional.sinkhorn_potentials`). Defaults to None (off).
+
+    After a spatial-mode call, ``solver_info`` holds what the Sinkhorn solves
+    reported (iterations, last marginal error, whether windowed sums were
+    used; see :func:`~.ot_functional.sinkhorn_potentials`); it is empty
+    before the first one.
     """
 
     def __init__(self,
@@ -136,6 +141,7 @@ class OTDLLoss(BaseDepthLoss):
         self.tol = float(tol)
         self.eps_scaling = None if eps_scaling is None else float(eps_scaling)
         self.reduction = reduction
+        self.solver_info: dict = {}
 
     def per_sample(self, pred: Tensor, target: Tensor, mask: Tensor) -> Tensor:
         """The optimal-transport value of each sample, ``(B,)``, with autocast off."""
@@ -189,8 +195,10 @@ class OTDLLoss(BaseDepthLoss):
         a = mp / mp.sum(dim=(1, 2), keepdim=True)
         b = mq / mq.sum(dim=(1, 2), keepdim=True)
         eps = self.blur**2
+        self.solver_info = {}
         if self.debias:
             return sinkhorn_divergence_grid(a, b, eps, self.max_iter, self.tol,
-                                            eps_scaling=self.eps_scaling)
+                                            eps_scaling=self.eps_scaling,
+                                            info=self.solver_info)
         return sinkhorn_grid_cost(a, b, eps, self.max_iter, self.tol,
-                                  eps_scaling=self.eps_scaling)
+                                  eps_scaling=self.eps_scaling, info=self.solver_info)

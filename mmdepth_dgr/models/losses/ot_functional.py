@@ -17,6 +17,8 @@ optimal transport value (Eq. 18-19). Two readings are implemented here:
   cost separates over rows and columns, so the Gibbs kernel
   ``exp(-C / eps)`` is applied as two 1-D log-domain convolutions
   (:func:`gaussian_logconv_1d`); the ``N x N`` cost matrix is never built.
+  For narrow kernels (a blur of a few pixels) the iterations use windowed
+  passes (:func:`narrow_logconv_2d`, :mod:`.ot_windowed`).
 
 No ``nn.Module`` lives here; :class:`~mmdepth_dgr.models.losses.OTDLLoss` wraps
 these functions.

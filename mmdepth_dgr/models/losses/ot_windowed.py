@@ -1,32 +1,37 @@
 """Windowed log-domain Gaussian convolution for narrow kernels (small ``eps``).
 
 The 1-D pass of the separable Sinkhorn kernel,
-``out[c] = log sum_l exp(h[l] - (c - l)^2 / e)``, costs ``n`` terms per output
-when evaluated in full. For a narrow kernel (``e`` of a few squared pixels, a
-blur of about one pixel) almost all of them are negligible, but *which* ones
-matter depends on ``h``: the potentials of a transport plan tilt ``h`` so that
-the dominant terms can lie far from ``c``. :func:`windowed_logconv_1d` finds,
-for each block of ``s`` consecutive outputs, a window of ``W`` consecutive
-inputs outside of which every term is certified negligible, and sums over the
-window only (``O(n W)`` instead of ``O(n^2)``):
+``out[c] = log sum_l exp(h[l] - (c - l)^2 / e)``, has ``n`` terms per output
+when evaluated in full (:func:`~.ot_functional.gaussian_logconv_1d`, whose
+blocked matrix products degenerate to one term per block when ``e`` is a few
+squared pixels, a blur of about one pixel). Almost all of them are then
+negligible, but *which* ones matter depends on ``h``: a transport potential
+tilts ``h`` so that the largest terms may lie far from ``c``.
+:func:`windowed_logconv_1d` sums, for each block of ``s`` consecutive
+outputs, over a window of ``W`` consecutive inputs placed around the largest
+terms (``O(n W)`` instead of ``O(n^2)``):
 
 * the inputs are cut into blocks of ``s``; block ``b`` has maximum ``m_b`` at
-  position ``p_b``;
-* every term of block ``b`` for an output of block ``k`` is at most
-  ``m_b - dmin(k, b)^2 / e`` (``dmin``: the smallest distance between the two
-  blocks), and the output is at least ``lb_k = max_b (m_b - dmax(k, b)^2 / e)``
-  (``dmax``: the largest distance from an output of block ``k`` to ``p_b``);
-* blocks whose bound is below ``lb_k - T`` are left out: together they change
-  the result by less than ``n exp(-T)`` relative (``T`` = 30 in float32, 45 in
-  float64), below the resolution of the dtype;
-* the remaining blocks must fit into the window; rows where an output block
-  needs more are recomputed by the exact full evaluation
-  (:func:`~.ot_functional.gaussian_logconv_1d`), so the result is always
-  within the same tolerance of the full sum.
+  ``p_b``; seen from an output ``c`` the block's best term is at least
+  ``m_b - (c - p_b)^2 / e``. The window is centred between the blocks that
+  are best for the first and for the last output of the block;
+* ``W`` covers ``2 sqrt(T e)`` (``T`` = 30 nats in float32, 45 in float64) plus
+  four blocks: for terms concave in ``l`` (the quadratic kernel plus the
+  log-weights plus a Sinkhorn potential are: ``|y|^2 - g(y)`` is a
+  log-sum-exp of affine functions, hence convex, up to the log-mass) every
+  term within ``T`` nats of the largest lies inside, and the sum equals the
+  full one to the dtype's precision;
+* a row is flagged for the full evaluation when the best blocks of a block's
+  two ends are further apart than the window allows, or when a window edge
+  term is not ``T`` below the window's sum.
 
-The window's width follows from the kernel: with a concave ``h`` (the
-potentials of the quadratic cost at convergence are concave up to ``log b``),
-the terms within ``T`` of the maximum lie within ``sqrt(T e)`` of it.
+For other inputs the flags are a heuristic, not a proof: terms with two
+separated maxima of similar height can lose one of them unflagged (tested).
+:func:`~.ot_functional.sinkhorn_potentials` therefore uses the windowed sums
+for its iterations only and confirms its stopping rule with the full sums.
+The windowed sums are computed in float64 (the tilt of a displaced window
+makes intermediate values as large as the squared displacement) and
+returned in the input dtype.
 """
 import math
 from typing import Optional, Tuple
@@ -35,10 +40,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-#: Nats below the output's lower bound at which a block is left out, per dtype.
+#: Nats below the sum at which terms outside a window are negligible, per dtype.
 _THRESHOLD = {torch.float32: 30.0, torch.float64: 45.0}
 
-#: Block length of the bounds (inputs and outputs).
+#: Block length (outputs share a window, inputs are located per block).
 DEFAULT_BLOCK = 8
 
 

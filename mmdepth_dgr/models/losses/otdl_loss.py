@@ -44,7 +44,10 @@ class OTDLLoss(BaseDepthLoss):
       the cost is the squared Euclidean distance and the OT problem is solved
       with entropic regularisation ``eps = blur^2`` by log-domain Sinkhorn
       iterations using the separable Gibbs kernel (two 1-D passes, ``O(H W)``
-      memory, never an ``N x N`` matrix). ``debias=False`` returns the transport
+      memory, never an ``N x N`` matrix; for a blur of a few pixels the
+      iterations sum over windows around the largest terms and confirm the
+      stopping rule with the full sums, see
+      :func:`~.ot_functional.sinkhorn_potentials`). ``debias=False`` returns the transport
       cost ``<T, M>`` of the entropic plan (entropy excluded, as POT's
       ``ot.sinkhorn2``; implicit-function gradients,
       :func:`~.ot_functional.sinkhorn_grid_cost`). ``debias=True`` returns the

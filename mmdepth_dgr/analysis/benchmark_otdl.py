@@ -498,15 +498,26 @@ def _summaries(times: Dict[str, Dict[str, List[float]]], ours: str, peer: Option
     return out
 
 
+def _levels(info: Dict[str, Any]) -> str:
+    """``'1 (after 18, 35 on coarser grids)'``: iterations of a solve and of its coarser levels."""
+    coarse = []
+    level = info.get('coarse')
+    while level:
+        coarse.append(str(level['iterations']))
+        level = level.get('coarse')
+    return str(info['iterations']) + (f" (after {', '.join(coarse)} on coarser grids)"
+                                      if coarse else '')
+
+
 def _solver_notes(info: Dict[str, Any]) -> str:
     """``'cross 100 it (windowed), marginal err 2.1e-03; self 3 / 3 it'`` from ``solver_info``."""
     if 'cross' not in info:
         info = dict(cross=info)
     cross = info['cross']
-    text = (f"cross {cross['iterations']} it{' (windowed)' if cross['windowed'] else ''}, "
+    text = (f"cross {_levels(cross)} it{' (windowed)' if cross['windowed'] else ''}, "
             f"marginal err {cross['marginal_error']:.1e}")
     if 'a' in info:
-        text += f"; self {info['a']['iterations']} / {info['b']['iterations']} it"
+        text += f"; self {_levels(info['a'])} / {_levels(info['b'])} it"
     return text
 
 

@@ -548,21 +548,24 @@ def sinkhorn_potentials(log_a: Tensor,
             used = fast
             # a few iterations suffice: no annealing
             f = softmin(log_a, zeros, fast=fast) if warm is None else warm
-            it, err = 1, math.inf
+            it, err, done = 1, math.inf, False
             while it < max_iter:
                 tf = softmin(log_a, f, fast=fast)
                 err = row_error(f, tf)
                 if err < tol:
                     if not fast:
+                        done = True
                         break
                     fast, tf = False, softmin(log_a, f)  # confirm with the full sums
                     err = row_error(f, tf)
                     if err < tol:
+                        done = True
                         break
                 f = 0.5 * (f + tf)
                 it += 1
             _fill_info(info, it, err, used)
-            return f, softmin(log_a, f), it
+            # on a stop, tf is already the full softmin_a(f)
+            return f, tf if done else softmin(log_a, f), it
         g = zeros if warm is None else warm
         if stages:
             # Annealing. A stage's potential is warm-started as the previous one
@@ -583,6 +586,7 @@ def sinkhorn_potentials(log_a: Tensor,
         used = fast
         f = softmin(log_b, g, fast=fast)
         g = softmin(log_a, f, fast=fast)
+        fresh = not fast  # g is the full softmin_a(f) until f changes: the final update
         it, omega, errs = 1, 1.0, []
         while it < max_iter:
             tf = softmin(log_b, g, fast=fast)
@@ -597,9 +601,10 @@ def sinkhorn_potentials(log_a: Tensor,
             omega = _relaxation(errs, omega)
             f = torch.lerp(f, tf, omega)
             g = torch.lerp(g, softmin(log_a, f, fast=fast), omega)
+            fresh = False
             it += 1
         _fill_info(info, it, errs[-1] if errs else math.inf, used)
-        return f, softmin(log_a, f), it
+        return f, g if fresh else softmin(log_a, f), it
 
 
 def _fill_info(info: Optional[dict], iterations: int, error: float, windowed: bool) -> None:

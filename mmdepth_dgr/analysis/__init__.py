@@ -8,6 +8,8 @@ from .compare_runs import comparison_table, load_metrics, parse_run
 from .complexity import format_complexity, model_complexity, module_complexity
 from .constant_baseline import compare_with_constant, evaluate_constant, mean_train_depth
 from .inference_benchmark import benchmark_inference, format_inference_benchmark, summarise
+from .instruction_count import InstructionCount, Workload, count_instructions, count_many
+from .step_share import format_step_share, otdl_step_share
 
 __all__ = [
     'add_dgr', 'benchmark_dgr', 'format_benchmark', 'time_train_steps',
@@ -16,3 +18,5 @@ __all__ = [
     'compare_with_constant', 'evaluate_constant', 'mean_train_depth'
 ]
 __all__ += ['browse_dataset', 'benchmark_inference', 'format_inference_benchmark', 'summarise']
+__all__ += ['InstructionCount', 'Workload', 'count_instructions', 'count_many',
+            'format_step_share', 'otdl_step_share']

@@ -88,3 +88,45 @@ def relative_difference(value: float, reference: float) -> float:
     if reference == 0:
         return 0.0 if value == 0 else math.inf
     return abs(value - reference) / abs(reference)
+
+
+RESOLUTION = 0.01
+
+
+def half_width(interval: Interval) -> float:
+    """Largest distance from the median to an end of the interval."""
+    return max(interval.median - interval.low, interval.high - interval.median)
+
+
+def resolves(interval: Interval, resolution: float = RESOLUTION) -> bool:
+    """Whether an interval of a ratio resolves ``resolution`` (both ends within +-it).
+
+    Args:
+        interval (Interval): E.g. of a paired step-time ratio or of a share.
+        resolution (float): Half width allowed, in the ratio's units
+            (0.01: one percentage point). Defaults to 0.01.
+
+    Returns:
+        bool: ``half_width(interval) <= resolution``.
+    """
+    return half_width(interval) <= resolution
+
+
+def interval_dict(interval: Interval, resolution: float = RESOLUTION) -> dict:
+    """JSON-friendly form of an interval of a ratio, with its ``resolved`` flag.
+
+    Args:
+        interval (Interval): The interval.
+        resolution (float): See :func:`resolves`.
+
+    Returns:
+        dict: ``median``, ``low``, ``high``, ``n``, ``half_width``, ``resolved``.
+    """
+    return dict(median=interval.median, low=interval.low, high=interval.high, n=interval.n,
+                half_width=half_width(interval), resolved=resolves(interval, resolution))
+
+
+def fmt_pct_interval(interval: Interval, offset: float = 0.0) -> str:
+    """``+1.23 % [+0.50, +2.10]`` of ``interval - offset`` (offset 1 turns a ratio into +%)."""
+    m, lo, hi = (100 * (v - offset) for v in (interval.median, interval.low, interval.high))
+    return f'{m:+.2f} % [{lo:+.2f}, {hi:+.2f}]'

@@ -88,6 +88,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--step-modes', nargs='+', default=['depth', 'spatial'],
                         choices=['depth', 'spatial'], help='OTDL modes of the step rows')
     parser.add_argument('--config', default=SWIN_T_CONFIG, help='model of the training step')
+    parser.add_argument('--step-rounds', type=int, default=12,
+                        help='interleaved rounds (step + OTDL call) of the training-step share')
     parser.add_argument('--threads', type=int, default=None, help='torch.set_num_threads')
     args = parser.parse_args()
     for shape in args.spatial_sizes + args.kernel_sizes:
@@ -126,7 +128,8 @@ def main() -> int:
                                     step_modes=args.step_modes,
                                     compare_size=sizes['compare_size'],
                                     full_shape=sizes['full_shape'],
-                                    step_shape=sizes['step_shape'], sections=old)
+                                    step_shape=sizes['step_shape'], sections=old,
+                                    step_rounds=args.step_rounds)
         parts.append(format_otdl_benchmark(result))
         print(parts[-1], flush=True)
     if args.out:

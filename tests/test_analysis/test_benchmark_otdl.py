@@ -40,7 +40,7 @@ def test_benchmark_library_smoke():
     step = bench_training_step_share(height=64, width=64, batch=1, repeats=1, device='cpu',
                                      modes=('depth', ))
     assert 0 < step[0]['share'] < 1
-    step_passed = bool(step[0]['share'] <= 0.03)  # the depth goal (issue 17)
+    step_passed = bool(step[0]['share'] <= 0.05)
     assert step[0]['passed'] is step_passed
     table = format_otdl_benchmark(dict(device='cpu', threads=1, comparisons=[emd, sk],
                                        full_resolution=full, step_share=step))

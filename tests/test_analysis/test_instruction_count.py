@@ -1,7 +1,6 @@
 """Instruction counts under callgrind: the output parser, the k/2k difference on a pure-Python
 workload really run under valgrind, the missing-valgrind error, the workload registry (each
 workload built and run once in-process at a tiny shape), and the step-share judgement."""
-import shutil
 
 import pytest
 
@@ -26,10 +25,6 @@ fn=(1) main
 
 totals: 5786900387 120
 """
-
-needs_valgrind = pytest.mark.skipif(shutil.which('valgrind') is None,
-                                    reason='valgrind not installed')
-
 
 def test_parse_callgrind_total():
     assert ic.parse_callgrind_total(CALLGRIND_OUT) == 5786900387
@@ -59,14 +54,12 @@ def test_missing_valgrind_is_named(monkeypatch):
         ic.count_instructions(ic.Workload('pyloop', '10'))
 
 
-@needs_valgrind
 def test_failing_child_reports_stderr():
     with pytest.raises(ic.InstructionCountError,
                        match=r'(?s)status 1.*stderr.*pyloop: variant must be the loop'):
         ic.callgrind_total(ic.Workload('pyloop', 'many'), 1)
 
 
-@needs_valgrind
 def test_k_2k_difference_under_valgrind():
     small, big = (ic.Workload('pyloop', str(n)) for n in (20000, 40000))
     counts = ic.count_many([small, big], reps=1, runs=1, jobs=2)

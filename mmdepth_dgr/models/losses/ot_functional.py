@@ -489,8 +489,9 @@ def sinkhorn_potentials(log_a: Tensor,
             ``windowed`` (whether windowed sums were used) and, with a
             coarser level, its ``info`` under ``coarse``.
         multiscale (bool): Coarse-to-fine warm start (:mod:`.ot_multiscale`):
-            while the blur spans at least 4 pixels of a grid with pixels
-            twice as large, solve that problem first (recursively, same
+            while the blur spans at least
+            :data:`~.ot_multiscale.MIN_BLUR_PIXELS` (3) pixels of a grid with
+            pixels twice as large, solve that problem first (recursively, same
             ``eps``, ``tol`` and options) and start from its interpolated
             potential instead of 0 (the annealing of ``eps_scaling`` then
             runs on the coarsest level only). A warm-started level stops at
@@ -498,7 +499,7 @@ def sinkhorn_potentials(log_a: Tensor,
             marginal error meets ``tol`` after one iteration while the
             debiased value is still further from the converged one than a
             cold solve's at ``tol``. Defaults to True (no effect at blurs
-            under 8 pixels).
+            under 6 pixels).
 
     Returns:
         tuple[Tensor, Tensor, int]: ``f``, ``g`` (``(B, H, W)``, finite on the

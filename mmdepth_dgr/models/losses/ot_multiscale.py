@@ -17,7 +17,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-#: A coarser level is used while the blur spans at least this many of its pixels.
+#: A coarser level is used while the blur spans at least this many of its pixels
+#: (measured at 416x544, blur 0.05: 3 gives four grids and 0.67 s, 4 three grids and 0.89 s,
+#: the same value).
 MIN_BLUR_PIXELS = 3.0
 
 #: ... and while both sides of the coarser grid have at least this many pixels.

@@ -272,23 +272,10 @@ def bench_full_resolution(batch: int = 4, height: int = 416, width: int = 544,
         peak, how = peak_memory(run, device)
         row = dict(name=f'{mode} mode fwd+bwd at {batch}x{height}x{width}', wall=times['wall'],
                    cpu=times['cpu'], peak_mib=peak, memory_method=how, value=run())
-        if mode == 'spatial':
-            row['iterations'] = _cross_iterations(loss, pred, target)
+        if mode == 'spatial':  # of the cross problem on the finest grid, as just solved
+            row['iterations'] = loss.solver_info['cross']['iterations']
         rows.append(row)
     return rows
-
-
-def _cross_iterations(loss: OTDLLoss, pred: torch.Tensor, target: torch.Tensor) -> int:
-    """Sinkhorn iterations the cross problem of the spatial mode takes on these maps."""
-    with torch.no_grad():
-        mask = target[:, 0] > 0
-        a = torch.where(mask, pred[:, 0].clamp_min(MIN_MASS), torch.zeros_like(pred[:, 0]))
-        b = torch.where(mask, target[:, 0], torch.zeros_like(a))
-        a = a / a.sum(dim=(1, 2), keepdim=True)
-        b = b / b.sum(dim=(1, 2), keepdim=True)
-        log_a = torch.where(a > 0, a.log(), torch.full_like(a, -math.inf))
-        log_b = torch.where(b > 0, b.log(), torch.full_like(b, -math.inf))
-        return sinkhorn_potentials(log_a, log_b, loss.blur**2, loss.max_iter, loss.tol)[2]
 
 
 def bench_training_step_share(config: str = SWIN_T_CONFIG, height: int = 416, width: int = 544,
@@ -465,32 +452,6 @@ def _loss_closure(fn: Callable[[torch.Tensor], torch.Tensor], pred: torch.Tensor
         return float(value.detach())
 
     return run
-
-
-def spatial_solver_stats(pred: torch.Tensor, target: torch.Tensor, blur: float,
-                         max_iter: int, tol: float) -> Tuple[int, float]:
-    """Iterations and final L1 row-marginal error of the spatial mode's cross problem.
-
-    Args:
-        pred (Tensor): ``(B, 1, H, W)`` prediction.
-        target (Tensor): ``(B, 1, H, W)`` ground truth.
-        blur (float): ``eps = blur^2``.
-        max_iter (int): Iteration cap.
-        tol (float): Stopping tolerance.
-
-    Returns:
-        tuple[int, float]: Iterations, and the largest (over the batch) L1
-        row-marginal error ``sum_i |sum_j T_ij - a_i|`` of the returned plan
-        (its column marginal is exact).
-    """
-    with torch.no_grad():
-        a, b = otdl_grid_masses(pred, target)
-        log_a, log_b = _log_weights(a), _log_weights(b)
-        eps = blur**2
-        f, g, it = sinkhorn_potentials(log_a, log_b, eps, max_iter, tol)
-        e = grid_kernel_width(eps, *a.shape[-2:])
-        rows = torch.exp(log_a + f / eps + gaussian_logconv_2d(log_b + g / eps, e))
-        return it, float((rows - a).abs().flatten(1).sum(dim=1).max())
 
 
 def _summaries(times: Dict[str, Dict[str, List[float]]], ours: str, peer: Optional[str],

@@ -544,9 +544,8 @@ def sinkhorn_potentials(log_a: Tensor,
             # value is still ~2e-3 off (a cold start stops with 2e-4 at 416x544, blur
             # 0.05); a tenth of tol costs 1-3 more iterations and gives 3e-5
             tol = tol * WARM_TOL_FACTOR
+        fast = used = windowed and windowed_pays(log_a.shape[-2:], e, log_a.dtype)
         if log_a is log_b:
-            fast = windowed and windowed_pays(log_a.shape[-2:], e, log_a.dtype)
-            used = fast
             # a few iterations suffice: no annealing
             f = softmin(log_a, zeros, fast=fast) if warm is None else warm
             it, err, done = 1, math.inf, False
@@ -583,8 +582,6 @@ def sinkhorn_potentials(log_a: Tensor,
                     break
                 for _ in range(stage_iters):  # plain Sinkhorn at eps_k
                     g = softmin(log_a, softmin(log_b, g, eps_k, True), eps_k, True)
-        fast = windowed and windowed_pays(log_a.shape[-2:], e, log_a.dtype)
-        used = fast
         f = softmin(log_b, g, fast=fast)
         g = softmin(log_a, f, fast=fast)
         fresh = not fast  # g is the full softmin_a(f) until f changes: the final update
